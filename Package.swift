@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One library per pipeline stage (see DESIGN.md, "The pipeline"); the `tally`
+// executable only parses arguments and renders.
+let package = Package(
+    name: "Tally",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyDriver", targets: ["TallyDriver"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Exact values: money in minor units, currencies, civil dates, durations.
+        .target(name: "TallyValues"),
+        // Source files, spans, line tables and diagnostics with their renderers.
+        .target(name: "TallySource"),
+        // Lexer, AST, parser with recovery, and the canonical formatter.
+        .target(name: "TallySyntax", dependencies: ["TallySource", "TallyValues"]),
+        // Name resolution, types with units, and lints over a parsed program.
+        .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
+        // What each command does, as a library the CLI calls and tests exercise.
+        .target(name: "TallyDriver", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
+        .executableTarget(
+            name: "tally",
+            dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "TallySyntaxTests", dependencies: ["TallySyntax", "TallySource"]),
+        .testTarget(name: "TallyCheckTests", dependencies: ["TallyCheck", "TallyDriver", "TallySyntax", "TallySource", "TallyValues"]),
+        .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),
+    ]
+)

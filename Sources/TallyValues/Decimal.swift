@@ -1,0 +1,98 @@
+/// An exact decimal number as written: an integer significand and a count of
+/// fraction digits (`12.50` is 1250 with scale 2). No floating point is involved.
+public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
+    /// The digits as an integer, with the sign.
+    public var significand: Int64
+    /// How many of the significand's digits are after the decimal point.
+    public var scale: Int
+
+    public init(significand: Int64, scale: Int) {
+        self.significand = significand
+        self.scale = scale
+    }
+
+    /// Parses `123`, `-4.50`, `0.125`; nil for anything else or on overflow.
+    public init?(_ text: Substring) {
+        var digits: Int64 = 0
+        var scale = 0
+        var seenPoint = false
+        var seenDigit = false
+        var negative = false
+        var index = text.startIndex
+        if index < text.endIndex, text[index] == "-" || text[index] == "+" {
+            negative = text[index] == "-"
+            index = text.index(after: index)
+        }
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "." {
+                if seenPoint { return nil }
+                seenPoint = true
+            } else if let value = character.wholeNumberValue, character.isASCII {
+                let (times, overflow1) = digits.multipliedReportingOverflow(by: 10)
+                let (plus, overflow2) = times.addingReportingOverflow(Int64(value))
+                if overflow1 || overflow2 { return nil }
+                digits = plus
+                seenDigit = true
+                if seenPoint { scale += 1 }
+            } else {
+                return nil
+            }
+            index = text.index(after: index)
+        }
+        guard seenDigit else { return nil }
+        self.significand = negative ? -digits : digits
+        self.scale = scale
+    }
+
+    public init?(_ text: String) { self.init(Substring(text)) }
+
+    /// The value rescaled to `digits` fraction digits, rounding half to even;
+    /// nil on overflow.
+    public func rescaled(to digits: Int) -> Int64? {
+        if digits >= scale {
+            var value = significand
+            for _ in 0..<(digits - scale) {
+                let (next, overflow) = value.multipliedReportingOverflow(by: 10)
+                if overflow { return nil }
+                value = next
+            }
+            return value
+        }
+        var divisor: Int64 = 1
+        for _ in 0..<(scale - digits) { divisor *= 10 }
+        return Rounding.halfEven(significand, divisor)
+    }
+
+    /// True when the value is an integer (no non-zero fraction digits).
+    public var isIntegral: Bool {
+        var divisor: Int64 = 1
+        for _ in 0..<scale { divisor *= 10 }
+        return significand % divisor == 0
+    }
+
+    public var description: String {
+        if scale == 0 { return String(significand) }
+        let negative = significand < 0
+        var digits = String(significand.magnitude)
+        while digits.count <= scale { digits = "0" + digits }
+        let cut = digits.index(digits.endIndex, offsetBy: -scale)
+        return (negative ? "-" : "") + digits[..<cut] + "." + digits[cut...]
+    }
+}
+
+/// Integer rounding used for every amount Tally computes.
+public enum Rounding {
+    /// `numerator / denominator` rounded half to even (banker's rounding), for any signs.
+    public static func halfEven(_ numerator: Int64, _ denominator: Int64) -> Int64 {
+        precondition(denominator != 0, "division by zero")
+        let negative = (numerator < 0) != (denominator < 0)
+        let n = numerator.magnitude
+        let d = denominator.magnitude
+        var q = n / d
+        let r = n % d
+        if 2 * r > d || (2 * r == d && q % 2 == 1) { q += 1 }
+        let result = Int64(q)
+        return negative ? -result : result
+    }
+}
