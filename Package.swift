@@ -28,8 +28,14 @@ let package = Package(
             name: "tally",
             dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TallySyntaxTests", dependencies: ["TallySyntax", "TallySource"]),
-        .testTarget(name: "TallyCheckTests", dependencies: ["TallyCheck", "TallyDriver", "TallySyntax", "TallySource", "TallyValues"]),
+        // Golden-file helpers shared by the test targets.
+        .target(name: "TallyTestSupport", path: "Tests/TallyTestSupport"),
+        .testTarget(name: "TallySyntaxTests", dependencies: ["TallySyntax", "TallySource", "TallyTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TallyCheckTests",
+            dependencies: ["TallyCheck", "TallyDriver", "TallySyntax", "TallySource", "TallyValues", "TallyTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),
     ]
 )

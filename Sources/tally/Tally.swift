@@ -12,6 +12,21 @@ struct Tally: ParsableCommand {
         abstract: "Referral and affiliate commissions as plain-text rules, with an audit trail.",
         subcommands: [Check.self, Fmt.self, Run.self]
     )
+
+    /// Runs the command; a usage mistake exits with 2 (DESIGN.md's exit codes), not
+    /// ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// How diagnostics are printed.

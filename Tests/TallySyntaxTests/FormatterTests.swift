@@ -1,5 +1,6 @@
 import TallySource
 @testable import TallySyntax
+import TallyTestSupport
 import XCTest
 
 /// The formatter's layout (golden pairs), and for every `.tally` file in the

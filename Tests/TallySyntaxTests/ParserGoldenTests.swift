@@ -1,5 +1,6 @@
 import TallySource
 @testable import TallySyntax
+import TallyTestSupport
 import XCTest
 
 /// Each fixture under Fixtures/parse is parsed and its tree compared with the `.tree`

@@ -15,7 +15,7 @@ extension Checker {
             for value in key.domain ?? [] {
                 let valueType = typeOf(value, in: .constant)
                 if let type, !valueType.agrees(with: type) {
-                    error("check.type-mismatch", "key `\(key.name.name)` is a \(type), found a \(valueType)", at: value.span)
+                    error("check.type-mismatch", "key `\(key.name.name)` is \(type.spoken), found \(valueType.spoken)", at: value.span)
                 }
             }
         }
@@ -29,7 +29,7 @@ extension Checker {
         for row in table.rows {
             let rowValueType = typeOf(row.value, in: .constant)
             if let valueType, !rowValueType.agrees(with: valueType) {
-                error("check.type-mismatch", "table `\(table.name.name)` holds \(valueType) values, found a \(rowValueType)", at: row.value.span,
+                error("check.type-mismatch", "table `\(table.name.name)` holds \(valueType) values, found \(rowValueType.spoken)", at: row.value.span,
                       help: unitHint(expected: valueType, literal: row.value))
             }
             guard let keys = row.keys else {
@@ -47,7 +47,7 @@ extension Checker {
             for (index, key) in keys.enumerated() {
                 let type = typeOf(key, in: .constant)
                 if let expected = keyTypes[index], !type.agrees(with: expected) {
-                    error("check.type-mismatch", "key `\(table.keys[index].name.name)` is a \(expected), found a \(type)", at: key.span)
+                    error("check.type-mismatch", "key `\(table.keys[index].name.name)` is \(expected.spoken), found \(type.spoken)", at: key.span)
                 }
                 let value = Constant.key(key) ?? "?"
                 if let domain = table.keys[index].domain, !domain.contains(where: { Constant.key($0) == value }) {
@@ -119,12 +119,12 @@ extension Checker {
             let type = typeOf(band.threshold, in: .constant)
             let rateType = typeOf(band.rate, in: .constant)
             if !rateType.agrees(with: .percent) {
-                error("check.type-mismatch", "a band pays a percent, found a \(rateType)", at: band.rate.span,
+                error("check.type-mismatch", "a band pays a percent, found \(rateType.spoken)", at: band.rate.span,
                       help: unitHint(expected: .percent, literal: band.rate))
             }
             guard !type.isUnknown else { continue }
             guard type == thresholdType else {
-                error("check.type-mismatch", "tiers by \(declaration.metric.name) have \(thresholdType) thresholds, found a \(type)", at: band.threshold.span,
+                error("check.type-mismatch", "tiers by \(declaration.metric.name) have \(thresholdType) thresholds, found \(type.spoken)", at: band.threshold.span,
                       help: unitHint(expected: thresholdType, literal: band.threshold))
                 continue
             }

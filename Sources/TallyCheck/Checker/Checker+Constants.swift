@@ -8,7 +8,7 @@ extension Checker {
         let type = typeOf(expression, in: .constant)
         if type.isUnknown { return nil }
         guard type == .duration, let seconds = Constant.duration(expression) else {
-            error("check.type-mismatch", "\(what) must be a duration, found a \(type)", at: expression.span,
+            error("check.type-mismatch", "\(what) must be a duration, found \(type.spoken)", at: expression.span,
                   help: unitHint(expected: .duration, literal: expression) ?? "write a duration such as `30 days`")
             return nil
         }
@@ -25,7 +25,7 @@ extension Checker {
         let type = typeOf(expression, in: .constant)
         if type.isUnknown { return nil }
         guard type == .money, let currency, let amount = Constant.money(expression, currency: currency) else {
-            error("check.type-mismatch", "\(what) must be an amount of money, found a \(type)", at: expression.span,
+            error("check.type-mismatch", "\(what) must be an amount of money, found \(type.spoken)", at: expression.span,
                   help: unitHint(expected: .money, literal: expression) ?? "write an amount such as `500 \(currency?.code ?? "USD")`")
             return nil
         }
@@ -41,7 +41,7 @@ extension Checker {
         let type = typeOf(expression, in: .constant)
         if type.isUnknown { return nil }
         guard type == .percent, let points = Constant.percentBasisPoints(expression) else {
-            error("check.type-mismatch", "\(what) must be a percent, found a \(type)", at: expression.span,
+            error("check.type-mismatch", "\(what) must be a percent, found \(type.spoken)", at: expression.span,
                   help: unitHint(expected: .percent, literal: expression) ?? "write a percent such as `40%`")
             return nil
         }

@@ -127,7 +127,7 @@ extension Checker {
     mutating func checkCondition(_ condition: Expression, in context: EvaluationContext) {
         let type = typeOf(condition, in: context)
         if !type.agrees(with: .bool) {
-            error("check.type-mismatch", "a condition must be true or false, but this is a \(type)", at: condition.span,
+            error("check.type-mismatch", "a condition must be true or false, but this is \(type.spoken)", at: condition.span,
                   help: comparisonHint(for: type))
         }
     }

@@ -41,7 +41,7 @@ extension Checker {
                 if element.isUnknown {
                     element = type
                 } else if !type.agrees(with: element) {
-                    error("check.type-mismatch", "a list holds values of one type; this is a \(type), the first is a \(element)",
+                    error("check.type-mismatch", "a list holds values of one type; this is \(type.spoken), the first is \(element.spoken)",
                           at: item.span)
                 }
             }
@@ -59,13 +59,13 @@ extension Checker {
             switch op {
             case .not:
                 if !type.agrees(with: .bool) {
-                    error("check.type-mismatch", "`not` needs a condition, found a \(type)", at: operand.span)
+                    error("check.type-mismatch", "`not` needs a condition, found \(type.spoken)", at: operand.span)
                     return .unknown
                 }
                 return .bool
             case .negate:
                 if [.number, .money, .percent, .duration, .unknown].contains(type) { return type }
-                error("check.type-mismatch", "cannot negate a \(type)", at: expression.span)
+                error("check.type-mismatch", "cannot negate \(type.spoken)", at: expression.span)
                 return .unknown
             }
         case .binary(let op, let left, let right):
@@ -73,7 +73,7 @@ extension Checker {
         case .labelled(let condition, let label):
             let type = typeOf(condition, in: context)
             if !type.agrees(with: .bool) {
-                error("check.type-mismatch", "`because` labels a condition, but this is a \(type)", at: condition.span)
+                error("check.type-mismatch", "`because` labels a condition, but this is \(type.spoken)", at: condition.span)
             }
             if label.value.trimmingCharacters(in: .whitespaces).isEmpty {
                 error("check.empty-label", "the label is empty", at: label.span, help: "say why the condition is there, e.g. `because \"influencers only\"`")
@@ -157,7 +157,7 @@ extension Checker {
         let baseType = typeOf(base, in: context)
         guard case .record(let record) = baseType else {
             if !baseType.isUnknown {
-                error("check.unknown-field", "a \(baseType) has no fields", at: field.span)
+                error("check.unknown-field", "\(baseType.spoken) has no fields", at: field.span)
             }
             return .unknown
         }
@@ -198,7 +198,7 @@ extension Checker {
             }
             let type = typeOf(arguments[0].value, in: context)
             if case .list = type { return .number }
-            if !type.isUnknown { error("check.type-mismatch", "`len` needs a list, found a \(type)", at: arguments[0].value.span) }
+            if !type.isUnknown { error("check.type-mismatch", "`len` needs a list, found \(type.spoken)", at: arguments[0].value.span) }
             return .number
         }
         guard let signature = Checker.functions[function.name] else {
@@ -216,7 +216,7 @@ extension Checker {
         for (argument, parameter) in zip(arguments, signature.parameters) {
             let type = typeOf(argument.value, in: context)
             if !type.agrees(with: parameter) {
-                error("check.type-mismatch", "`\(function.name)` needs a \(parameter) here, found a \(type)", at: argument.value.span)
+                error("check.type-mismatch", "`\(function.name)` needs \(parameter.spoken) here, found \(type.spoken)", at: argument.value.span)
             }
         }
         return signature.result
@@ -241,7 +241,7 @@ extension Checker {
         for (key, declared) in zip(keys, table.keys) {
             let type = typeOf(key, in: context)
             if let expected = ValueType(typeName: declared.type.name), !type.agrees(with: expected) {
-                error("check.type-mismatch", "key `\(declared.name.name)` of table `\(table.name.name)` is a \(expected), found a \(type)", at: key.span)
+                error("check.type-mismatch", "key `\(declared.name.name)` of table `\(table.name.name)` is \(expected.spoken), found \(type.spoken)", at: key.span)
             }
         }
         return ValueType(typeName: table.valueType.name) ?? .unknown

@@ -17,32 +17,32 @@ extension Checker {
         switch op {
         case .and, .or:
             for (side, type) in [(left, l), (right, r)] where type != .bool {
-                error("check.type-mismatch", "`\(op.rawValue)` joins conditions, but this is a \(type)", at: side.span,
+                error("check.type-mismatch", "`\(op.rawValue)` joins conditions, but this is \(type.spoken)", at: side.span,
                       help: comparisonHint(for: type))
             }
             return .bool
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
             if l != r {
                 let literalSide = isLiteral(left) && !isLiteral(right) ? left : right
-                error("check.type-mismatch", "cannot compare a \(l) with a \(r)", at: literalSide.span,
+                error("check.type-mismatch", "cannot compare \(l.spoken) with \(r.spoken)", at: literalSide.span,
                       help: unitHint(expected: isLiteral(left) && !isLiteral(right) ? r : l,
                                      literal: literalSide))
                 return .bool
             }
             if op != .equal, op != .notEqual, [.bool, .list(.string)].contains(l) || { if case .record = l { return true }; if case .list = l { return true }; return false }() {
-                error("check.type-mismatch", "a \(l) has no order; only `==` and `!=` compare it", at: span)
+                error("check.type-mismatch", "\(l.spoken) has no order; only `==` and `!=` compare it", at: span)
             } else if case .record = l {
                 error("check.type-mismatch", "records cannot be compared; compare their fields, e.g. `.id`", at: span)
             }
             return .bool
         case .in, .notIn:
             guard case .list(let element) = r else {
-                error("check.type-mismatch", "`\(op.rawValue)` needs a list on its right, found a \(r)", at: right.span,
+                error("check.type-mismatch", "`\(op.rawValue)` needs a list on its right, found \(r.spoken)", at: right.span,
                       help: "write a list in brackets, e.g. `[\"TENT-2P\", \"TENT-4P\"]`")
                 return .bool
             }
             if !element.agrees(with: l) {
-                error("check.type-mismatch", "cannot look for a \(l) in a list of \(element)", at: left.span,
+                error("check.type-mismatch", "cannot look for \(l.spoken) in a list of \(element)", at: left.span,
                       help: element == .record(.line) ? "test a field of each line in a `per line` clause, e.g. `pay 3 USD per line where line.sku == \"TENT-2P\"`" : nil)
             }
             return .bool
@@ -56,9 +56,10 @@ extension Checker {
             case (.timestamp, .timestamp) where op == .subtract: return .duration
             case (.date, .duration): return .date
             default:
-                let verb = op == .add ? "add a \(r) to a \(l)" : "subtract a \(r) from a \(l)"
+                let verb = op == .add ? "add \(r.spoken) to \(l.spoken)" : "subtract \(r.spoken) from \(l.spoken)"
                 error("check.type-mismatch", "cannot \(verb)", at: span,
-                      help: l == .money && r == .number ? unitHint(expected: .money, literal: right) : nil)
+                      help: l == .money && r == .number ? unitHint(expected: .money, literal: right)
+                        : "units must agree: money with money, percents with percents; a timestamp moves by a duration (`order.at + 30 days`)")
                 return .unknown
             }
         case .multiply:
@@ -69,7 +70,7 @@ extension Checker {
             case (.percent, .number), (.number, .percent): return .percent
             case (.duration, .number), (.number, .duration): return .duration
             default:
-                error("check.type-mismatch", "cannot multiply a \(l) by a \(r)", at: span,
+                error("check.type-mismatch", "cannot multiply \(l.spoken) by \(r.spoken)", at: span,
                       help: l == .money && r == .money ? "a percent of money is written `8% of credit.net` or `8% * credit.net`" : nil)
                 return .unknown
             }
@@ -82,7 +83,8 @@ extension Checker {
             case (.duration, .number): return .duration
             case (.percent, .number): return .percent
             default:
-                error("check.type-mismatch", "cannot divide a \(l) by a \(r)", at: span)
+                error("check.type-mismatch", "cannot divide \(l.spoken) by \(r.spoken)", at: span,
+                      help: "money divides by a number or by money; durations by a number or a duration")
                 return .unknown
             }
         }

@@ -61,7 +61,7 @@ extension Checker {
             switch rateType {
             case .percent, .tiers, .unknown: break
             default:
-                error("check.type-mismatch", "`of` takes a percent on its left, found a \(rateType)", at: payment.amount.span,
+                error("check.type-mismatch", "`of` takes a percent on its left, found \(rateType.spoken)", at: payment.amount.span,
                       help: rateType == .money ? "a fixed amount is written without `of`: `pay 5 USD`" : unitHint(expected: .percent, literal: payment.amount))
             }
             if let points = Constant.percentBasisPoints(payment.amount), points > 10_000 {
@@ -70,7 +70,7 @@ extension Checker {
             }
             let baseType = typeOf(base, in: context)
             if !baseType.agrees(with: .money) {
-                error("check.type-mismatch", "the base of a rate must be money, found a \(baseType)", at: base.span,
+                error("check.type-mismatch", "the base of a rate must be money, found \(baseType.spoken)", at: base.span,
                       help: "name the base explicitly, e.g. `credit.net` or `credit.gross + credit.shipping`")
             }
             if payment.per != nil, !mentions(base, record: "line") {
@@ -89,7 +89,7 @@ extension Checker {
                 error("check.type-mismatch", "a percent needs a base", at: payment.amount.span,
                       help: "say what it is a percent of, e.g. `pay \(ExpressionPrinter.print(payment.amount)) of credit.net`")
             default:
-                error("check.type-mismatch", "`pay` needs an amount of money, found a \(amountType)", at: payment.amount.span,
+                error("check.type-mismatch", "`pay` needs an amount of money, found \(amountType.spoken)", at: payment.amount.span,
                       help: unitHint(expected: .money, literal: payment.amount) ?? "write e.g. `pay 5 \(currency?.code ?? "USD")`")
             }
         }

@@ -118,7 +118,9 @@ public struct Checker {
             }
         }
 
-        let start = Span(file: root.file, start: 0, end: 0)
+        // Point at the first thing the user wrote, not at a comment above it.
+        let start = root.declarations.first.map { Span(file: root.file, start: $0.span.start, end: $0.span.start) }
+            ?? Span(file: root.file, start: 0, end: 0)
         if name == nil {
             error("check.missing-program", "this file does not start a program", at: start,
                   help: "add `program \"…\"`, `currency USD` and `timezone \"…\"` at the top, or include this file from the program that uses it")

@@ -61,3 +61,19 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
 public enum RecordKind: String, Hashable, Sendable, CaseIterable {
     case order, line, customer, referrer, touch, credit
 }
+
+extension ValueType {
+    /// The type as a noun phrase for messages: "a number", "money", "a list of string".
+    public var spoken: String {
+        switch self {
+        case .money: return "money"
+        case .bool: return "a condition (true or false)"
+        case .list(let element): return "a list of \(element)"
+        case .record(let kind): return "a `\(kind.rawValue)` record"
+        case .unknown: return "a value"
+        case .table(let name): return "table `\(name)`"
+        case .tiers(let name): return "tiers `\(name)`"
+        default: return "a \(description)"
+        }
+    }
+}

@@ -3,18 +3,24 @@ import XCTest
 
 /// Golden files: expected output kept next to the test's input. Run the tests with
 /// `TALLY_UPDATE_GOLDENS=1` to rewrite them after an intended change, then review the diff.
-enum Golden {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+public enum Golden {
+    /// The repository's root folder.
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static func files(in folder: String, ending suffix: String) -> [URL] {
-        let directory = fixtures.appendingPathComponent(folder)
+    /// The fixtures folder of the test target whose source file is `testFile`.
+    public static func fixtures(of testFile: String) -> URL {
+        URL(fileURLWithPath: testFile).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
+
+    /// The files of a fixtures subfolder with the given ending, sorted.
+    public static func files(in folder: String, ending suffix: String, of testFile: String = #filePath) -> [URL] {
+        let directory = fixtures(of: testFile).appendingPathComponent(folder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(suffix) }.sorted().map { directory.appendingPathComponent($0) }
     }
 
-    static func assertMatches(_ actual: String, golden: URL, file: StaticString = #filePath, line: UInt = #line) {
+    public static func assertMatches(_ actual: String, golden: URL, file: StaticString = #filePath, line: UInt = #line) {
         if ProcessInfo.processInfo.environment["TALLY_UPDATE_GOLDENS"] != nil {
             try? actual.write(to: golden, atomically: true, encoding: .utf8)
             return
@@ -36,7 +42,7 @@ enum Golden {
     }
 
     /// Every `.tally` file in the repository's rules/, examples/ and test fixtures.
-    static func repositoryPrograms() -> [URL] {
+    public static func repositoryPrograms() -> [URL] {
         var found: [URL] = []
         for folder in ["rules", "examples", "Tests"] {
             let root = repository.appendingPathComponent(folder)

@@ -1,0 +1,147 @@
+import Foundation
+import XCTest
+
+/// End-to-end: the real `tally` binary, its stdout, stderr and exit code.
+final class CLITests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The built `tally` executable next to the test bundle.
+    private var binary: URL {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("tally")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return Self.repository.appendingPathComponent(".build/debug/tally")
+    }
+
+    struct Outcome {
+        var stdout: String
+        var stderr: String
+        var status: Int32
+    }
+
+    private func tally(_ arguments: [String], in directory: URL = CLITests.repository) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self),
+                       status: process.terminationStatus)
+    }
+
+    private func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    func testCheckOfTheExampleRulesIsSilent() throws {
+        let outcome = try tally(["check", "rules/"])
+        XCTAssertEqual(outcome.stdout, "")
+        XCTAssertEqual(outcome.stderr, "")
+        XCTAssertEqual(outcome.status, 0)
+    }
+
+    func testBrokenFileGetsEveryErrorWithPositionCaretAndHint() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            program "Broken"
+            currency USD
+            timezone "America/New_York"
+
+            rule base {
+              when referrer.knd == "influencer"
+              pay 8% of credit.net
+            }
+
+            rule big {
+              when order.net > 2000
+              pay 5 USD
+            }
+            """.write(to: folder.appendingPathComponent("broken.tally"), atomically: true, encoding: .utf8)
+        let outcome = try tally(["check", "broken.tally"], in: folder)
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertEqual(outcome.stderr, """
+            broken.tally:6:17: error: `referrer` has no field `knd` [check.unknown-field]
+              |
+            6 |   when referrer.knd == "influencer"
+              |                 ^^^
+              help: did you mean `kind`?
+            broken.tally:11:20: error: cannot compare money with a number [check.type-mismatch]
+               |
+            11 |   when order.net > 2000
+               |                    ^^^^
+              help: write `2000 USD` to compare money
+            2 errors, 0 warnings
+
+            """)
+    }
+
+    func testJSONFormatForEditors() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "program \"p\"\ncurrency USD\ntimezone \"UTC\"\nattribution {\n  model last_tuch\n}\n"
+            .write(to: folder.appendingPathComponent("m.tally"), atomically: true, encoding: .utf8)
+        let outcome = try tally(["check", "--format", "json", "m.tally"], in: folder)
+        XCTAssertEqual(outcome.status, 1)
+        let parsed = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        let diagnostics = parsed?["diagnostics"] as? [[String: Any]]
+        XCTAssertEqual(diagnostics?.count, 1)
+        XCTAssertEqual(diagnostics?.first?["code"] as? String, "check.unknown-model")
+        XCTAssertEqual(diagnostics?.first?["line"] as? Int, 5)
+        XCTAssertEqual(diagnostics?.first?["column"] as? Int, 9)
+        XCTAssertEqual(diagnostics?.first?["help"] as? String, "did you mean `last_touch`?")
+        XCTAssertEqual(parsed?["errors"] as? Int, 1)
+    }
+
+    func testMissingPathIsAUsageError() throws {
+        let outcome = try tally(["check", "no/such/folder"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stderr.contains("cannot read `no/such/folder`"), outcome.stderr)
+        let usage = try tally(["check", "--format", "yaml", "rules"])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertTrue(usage.stderr.contains("yaml"), usage.stderr)
+    }
+
+    func testFmtCheckAndRewrite() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("a.tally")
+        try "program   \"p\"\nrule r{pay 1 USD}  # one\n".write(to: file, atomically: true, encoding: .utf8)
+
+        let check = try tally(["fmt", "--check", "a.tally"], in: folder)
+        XCTAssertEqual(check.status, 1)
+        XCTAssertEqual(check.stdout, "not formatted: a.tally\n")
+
+        let rewrite = try tally(["fmt", "a.tally"], in: folder)
+        XCTAssertEqual(rewrite.status, 0)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "program \"p\"\n\nrule r {\n  pay 1 USD  # one\n}\n")
+        XCTAssertEqual(try tally(["fmt", "--check", "a.tally"], in: folder).status, 0)
+        XCTAssertEqual(try tally(["fmt", "--check", "rules/"]).status, 0, "the repository's rules are canonical")
+    }
+
+    func testFmtRefusesFilesWithSyntaxErrors() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bad.tally")
+        try "rule r {\n  pay\n}\n".write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try tally(["fmt", "bad.tally"], in: folder)
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stderr.contains("bad.tally:3:1: error: expected an amount"), outcome.stderr)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "rule r {\n  pay\n}\n", "left untouched")
+    }
+}
