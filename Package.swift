@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Exact values: money in minor units, currencies, civil dates, durations.
@@ -22,8 +23,10 @@ let package = Package(
         .target(name: "TallySyntax", dependencies: ["TallySource", "TallyValues"]),
         // Name resolution, types with units, and lints over a parsed program.
         .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
+        // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml.
+        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", .product(name: "Yams", package: "Yams")]),
         // What each command does, as a library the CLI calls and tests exercise.
-        .target(name: "TallyDriver", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
+        .target(name: "TallyDriver", dependencies: ["TallyLedgers", "TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
         .executableTarget(
             name: "tally",
             dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -34,6 +37,11 @@ let package = Package(
         .testTarget(
             name: "TallyCheckTests",
             dependencies: ["TallyCheck", "TallyDriver", "TallySyntax", "TallySource", "TallyValues", "TallyTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TallyLedgersTests",
+            dependencies: ["TallyLedgers", "TallyDriver", "TallyValues", "TallySource", "TallyTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),

@@ -1,0 +1,61 @@
+import Foundation
+import TallyCheck
+import TallyLedgers
+import TallySource
+import TallyValues
+
+/// A project ready to run: its file, its checked program and its loaded ledgers.
+public struct LoadedProject {
+    public var project: ProjectFile
+    public var program: CheckedProgram
+    public var ledgers: Ledgers
+}
+
+/// The outcome of loading a project: what loaded, every diagnostic, and the exit code.
+public struct ProjectLoad {
+    public var loaded: LoadedProject?
+    public var diagnostics: [Diagnostic]
+    /// A problem reaching the project at all (exit code 2), in words.
+    public var usageError: String?
+
+    public var exitCode: Int32 {
+        if usageError != nil { return 2 }
+        if diagnostics.hasErrors || loaded == nil { return 1 }
+        return 0
+    }
+
+    /// Finds `tally.yaml` (in `path`, or `path` itself), checks the program it names and
+    /// loads its ledgers.
+    public static func load(_ path: String) -> ProjectLoad {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return ProjectLoad(loaded: nil, diagnostics: [], usageError: "`\(path)` does not exist")
+        }
+        let file = isDirectory.boolValue ? (path as NSString).appendingPathComponent("tally.yaml") : path
+        guard FileManager.default.fileExists(atPath: file) else {
+            return ProjectLoad(loaded: nil, diagnostics: [],
+                               usageError: "`\(path)` has no tally.yaml: a project folder names its program and ledgers there (see docs/ledgers.md)")
+        }
+        let (project, projectDiagnostics) = ProjectFile.load(file)
+        guard let project else {
+            if projectDiagnostics.isEmpty {
+                return ProjectLoad(loaded: nil, diagnostics: [], usageError: "cannot read `\(file)`")
+            }
+            return ProjectLoad(loaded: nil, diagnostics: projectDiagnostics, usageError: nil)
+        }
+        let report = CheckReport.check([project.program])
+        var diagnostics = projectDiagnostics + report.diagnostics
+        guard let program = report.programs.first(where: { ProgramFiles.normalise($0.files[0].path) == ProgramFiles.normalise(project.program) })
+                ?? report.programs.first else {
+            return ProjectLoad(loaded: nil, diagnostics: diagnostics, usageError: report.unreadable.isEmpty ? nil : "cannot read `\(project.program)`")
+        }
+        guard let clock = ProgramClock(identifier: program.timezone) else {
+            return ProjectLoad(loaded: nil, diagnostics: diagnostics, usageError: "unknown time zone \(program.timezone)")
+        }
+        let settings = LoadSettings(currency: program.currency, clock: clock,
+                                    referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) })
+        let ledgers = LedgerLoader.load(project, settings: settings)
+        diagnostics += ledgers.fileProblems
+        return ProjectLoad(loaded: LoadedProject(project: project, program: program, ledgers: ledgers), diagnostics: diagnostics, usageError: nil)
+    }
+}

@@ -1,0 +1,112 @@
+import TallyValues
+
+/// Reading typed values from the text of one field. Each function returns the value
+/// or the reason it could not be read, worded for a rejects file.
+public enum FieldText {
+    static let months = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+                         "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12]
+
+    /// An instant. ISO-8601 with `Z` or an offset is exact; a local date-time without an
+    /// offset, or a date alone (midnight), is read in the program's time zone. Also
+    /// accepted: `2026-03-14 18:22:05 -0400` (Shopify) and `10-Jul-2025` (Amazon returns).
+    public static func timestamp(_ text: String, clock: ProgramClock) -> Result<Timestamp, FieldProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .failure("no timestamp") }
+        if let exact = Timestamp.parse(trimmed) { return .success(exact) }
+        // `2026-03-14 18:22:05 -0400`: a space before the offset, no colon in it.
+        let parts = trimmed.split(separator: " ")
+        if parts.count == 3, parts[2].count == 5, parts[2].first == "-" || parts[2].first == "+" {
+            let offset = parts[2]
+            let text = "\(parts[0])T\(parts[1])\(offset.prefix(3)):\(offset.suffix(2))"
+            if let exact = Timestamp.parse(text) { return .success(exact) }
+        }
+        if let date = date(trimmed) {
+            return .success(clock.startOfDay(date))
+        }
+        // Local date-time without an offset.
+        let local = trimmed.replacingOccurrences(of: " ", with: "T")
+        if local.count >= 16, let date = CivilDate(iso: Substring(local.prefix(10))),
+           let probe = Timestamp.parse(String(local) + "Z") {
+            let seconds = probe.secondsSinceEpoch - Int64(date.daysSinceEpoch) * 86_400
+            return .success(clock.instant(localDate: date, secondsIntoDay: seconds))
+        }
+        return .failure("`\(text)` is not a timestamp (expected ISO-8601 such as 2026-03-14T18:22:05Z)")
+    }
+
+    /// A calendar date: `2026-03-14` or `10-Jul-2025` / `10-Jul-25`.
+    public static func date(_ text: String) -> CivilDate? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let iso = CivilDate(iso: Substring(trimmed)) { return iso }
+        let parts = trimmed.split(separator: "-")
+        guard parts.count == 3, let day = Int(parts[0]), let month = months[parts[1].lowercased()],
+              var year = Int(parts[2]) else { return nil }
+        if parts[2].count == 2 { year += 2000 }
+        return CivilDate(year: year, month: month, day: day)
+    }
+
+    /// An amount in minor units of `currency`. Accepts `12`, `12.5`, `-3.00`, `1,234.50`
+    /// is refused (thousands separators are ambiguous across locales).
+    public static func money(_ text: String, currency: Currency) -> Result<Int64, FieldProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let decimal = ExactDecimal(trimmed) else {
+            return .failure("`\(text)` is not an amount (write digits with a decimal point, e.g. 59.50)")
+        }
+        if decimal.scale > currency.minorUnits {
+            // 59.500 is fine; 59.505 is not a \(currency.code) amount.
+            var divisor: Int64 = 1
+            for _ in 0..<(decimal.scale - currency.minorUnits) { divisor *= 10 }
+            if decimal.significand % divisor != 0 {
+                return .failure("`\(text)` has more decimal places than \(currency.code) allows (\(currency.minorUnits))")
+            }
+        }
+        guard let minor = decimal.rescaled(to: currency.minorUnits) else { return .failure("`\(text)` is too large") }
+        return .success(minor)
+    }
+
+    /// A whole number of items.
+    public static func quantity(_ text: String) -> Result<Int64, FieldProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let value = Int64(trimmed) else { return .failure("`\(text)` is not a whole number") }
+        if value < 0 { return .failure("negative quantity \(value)") }
+        return .success(value)
+    }
+
+    /// A typed extra column value.
+    public static func extra(_ text: String, as type: String, currency: Currency, clock: ProgramClock) -> Result<ExtraValue, FieldProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .success(.missing) }
+        switch type {
+        case "string": return .success(.string(trimmed))
+        case "number":
+            guard let value = ExactDecimal(trimmed) else { return .failure("`\(text)` is not a number") }
+            return .success(.number(value))
+        case "money": return money(trimmed, currency: currency).map(ExtraValue.money)
+        case "percent":
+            let digits = trimmed.hasSuffix("%") ? String(trimmed.dropLast()) : trimmed
+            guard let value = ExactDecimal(digits)?.rescaled(to: 2) else { return .failure("`\(text)` is not a percent (write 8% or 8)") }
+            return .success(.percent(value))
+        case "date":
+            guard let value = date(trimmed) else { return .failure("`\(text)` is not a date (YYYY-MM-DD)") }
+            return .success(.date(value))
+        case "timestamp": return timestamp(trimmed, clock: clock).map(ExtraValue.timestamp)
+        case "bool":
+            switch trimmed.lowercased() {
+            case "true", "yes", "1": return .success(.bool(true))
+            case "false", "no", "0": return .success(.bool(false))
+            default: return .failure("`\(text)` is not true or false")
+            }
+        case "duration":
+            guard let seconds = Int64(trimmed) else { return .failure("`\(text)` is not a number of seconds") }
+            return .success(.duration(seconds))
+        default: return .failure("unknown type \(type)")
+        }
+    }
+}
+
+/// Why a field's text could not be read, worded for a rejects file.
+public struct FieldProblem: Error, Equatable, Sendable, ExpressibleByStringInterpolation {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public init(stringLiteral value: String) { self.reason = value }
+    public init(stringInterpolation: DefaultStringInterpolation) { self.reason = String(stringInterpolation: stringInterpolation) }
+}

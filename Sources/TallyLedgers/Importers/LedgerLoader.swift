@@ -1,0 +1,118 @@
+import Foundation
+import TallySource
+import TallyValues
+
+/// What the loader needs to know about the program: its currency, its time zone and
+/// the extra referrer columns with their types.
+public struct LoadSettings: Sendable {
+    public var currency: Currency
+    public var clock: ProgramClock
+    /// Declared `referrer fields`: name and type name (`string`, `money`, …).
+    public var referrerExtras: [(name: String, type: String)]
+
+    public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)]) {
+        self.currency = currency
+        self.clock = clock
+        self.referrerExtras = referrerExtras
+    }
+}
+
+/// Loads a project's ledgers: reads each file, types each row, validates it against
+/// the other ledgers, and accounts for every row as accepted or rejected.
+public struct LedgerLoader {
+    let settings: LoadSettings
+    let project: ProjectFile
+    var ledgers = Ledgers()
+    /// Order id -> position in `ledgers.orders`.
+    var orderPosition: [String: Int] = [:]
+
+    /// Loads every ledger the project names. Ledgers other rows refer to (referrers,
+    /// products, FX rates, orders) are read first; within a kind, files keep the
+    /// project's order.
+    public static func load(_ project: ProjectFile, settings: LoadSettings) -> Ledgers {
+        var loader = LedgerLoader(settings: settings, project: project)
+        loader.run()
+        return loader.ledgers
+    }
+
+    func display(_ path: String) -> String {
+        let folder = project.folder
+        if !folder.isEmpty, path.hasPrefix(folder + "/") { return String(path.dropFirst(folder.count + 1)) }
+        return path
+    }
+
+    mutating func run() {
+        ledgers.files = project.ledgers.map { display($0.path) }
+        ledgers.counts = project.ledgers.map { LedgerCount(file: display($0.path), kind: $0.kind) }
+        let phases: [LedgerKind] = [.referrers, .products, .fx, .assignments, .orders, .refunds, .surveys, .clicks]
+        for kind in phases {
+            for (index, source) in project.ledgers.enumerated() where source.kind == kind {
+                load(source, file: index)
+            }
+            if kind == .orders { finishOrders() }
+        }
+        ledgers.clicks.sort { ($0.at, $0.source) < ($1.at, $1.source) }
+        ledgers.refunds.sort { ($0.at, $0.source) < ($1.at, $1.source) }
+        ledgers.rejects.sort { a, b in
+            let fileA = ledgers.files.firstIndex(of: a.file) ?? 0, fileB = ledgers.files.firstIndex(of: b.file) ?? 0
+            return (fileA, a.line) < (fileB, b.line)
+        }
+    }
+
+    /// Sorts orders into processing order: (timestamp, order id byte-wise).
+    mutating func finishOrders() {
+        ledgers.orders.sort { a, b in
+            if a.at != b.at { return a.at < b.at }
+            return Array(a.id.utf8).lexicographicallyPrecedes(Array(b.id.utf8))
+        }
+        orderPosition = [:]
+        for (index, order) in ledgers.orders.enumerated() { orderPosition[order.id] = index }
+    }
+
+    /// Rejects a row and counts it.
+    mutating func reject(_ file: Int, _ line: Int, column: String, value: String, reason: String, duplicate: Bool = false) {
+        ledgers.rejects.append(Reject(file: ledgers.files[file], line: line, column: column, value: value, reason: reason))
+        ledgers.counts[file].rejected += 1
+        if duplicate { ledgers.counts[file].duplicates += 1 }
+    }
+
+    mutating func accept(_ file: Int, rows: Int = 1) {
+        ledgers.counts[file].accepted += rows
+    }
+
+    mutating func load(_ source: LedgerSource, file: Int) {
+        let layout = Layout.of(source.kind, format: source.format, extras: settings.referrerExtras.map(\.name))
+        var columns = layout.columns
+        for (theirs, ours) in source.columns { columns[theirs] = ours }
+        var constants = layout.constants
+        for (field, value) in source.constants { constants[field] = value }
+        var table: LedgerTable
+        do {
+            table = try LedgerTable(path: source.path, display: display(source.path), format: source.format,
+                                    fields: layout.fields, required: layout.required, columns: columns, constants: constants)
+        } catch let problem as LedgerFileProblem {
+            ledgers.fileProblems.append(.error("ledger.file", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem.reason)",
+                                               at: source.span, help: layout.help))
+            // The rows of an unusable file are still accounted for.
+            countUnreadRows(source, file: file, reason: problem.reason)
+            return
+        } catch {
+            return
+        }
+        var importer = RowImporter(loader: self, file: file, table: table, source: source)
+        importer.importRows()
+        self = importer.loader
+    }
+
+    /// Rows of a file whose header made it unusable: each is read and rejected.
+    mutating func countUnreadRows(_ source: LedgerSource, file: Int, reason: String) {
+        guard var reader = CSVReader(path: source.path, delimiter: source.format == .csv || source.format == .shopifyOrders ? 44 : 9) else { return }
+        var row = CSVReader.Row(line: 0)
+        var first = true
+        while reader.next(into: &row) {
+            if first, source.format != .jsonl { first = false; continue }
+            ledgers.counts[file].read += 1
+            reject(file, row.line, column: "", value: "", reason: "file not loaded: \(reason)")
+        }
+    }
+}

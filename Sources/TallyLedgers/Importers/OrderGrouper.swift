@@ -1,0 +1,207 @@
+import TallyValues
+
+/// Gathers the rows of one order (consecutive rows with the same order id) and turns
+/// them into an `Order`, or rejects all of its rows together: an order is accepted
+/// whole or not at all, so no line is silently dropped from a commission base.
+struct OrderGrouper {
+    let file: Int
+    let sumsAmounts: Bool
+    let currency: Currency
+    private var rows: [RowImporter.Fields] = []
+    private var problem: (line: Int, field: String, value: String, reason: String)?
+    private var importer: RowImporter?
+
+    init(file: Int, sumsAmounts: Bool, currency: Currency) {
+        self.file = file
+        self.sumsAmounts = sumsAmounts
+        self.currency = currency
+    }
+
+    mutating func add(_ fields: RowImporter.Fields, importer: RowImporter, loader: inout LedgerLoader) throws {
+        let id = fields["order"]
+        if let first = rows.first, first["order"] != id { flush(into: &loader) }
+        self.importer = importer
+        rows.append(fields)
+        if id.isEmpty, problem == nil {
+            problem = (fields.row.line, "order", "", "no order id")
+        }
+    }
+
+    /// Builds the gathered order and records it (or rejects its rows).
+    mutating func flush(into loader: inout LedgerLoader) {
+        guard !rows.isEmpty, let importer else { return }
+        defer {
+            rows.removeAll()
+            problem = nil
+        }
+        let firstLine = rows[0].row.line
+        let order: Order
+        do {
+            if let problem { throw RowImporter.Problem(field: problem.field, value: problem.value, reason: problem.reason) }
+            order = try build(importer: importer, loader: loader)
+        } catch let failure as RowImporter.Problem {
+            let badLine = lineOfProblem ?? firstLine
+            for fields in rows {
+                if fields.row.line == badLine {
+                    loader.reject(file, fields.row.line, column: fields.column(failure.field), value: failure.value, reason: failure.reason)
+                } else {
+                    loader.reject(file, fields.row.line, column: "", value: "",
+                                  reason: "rejected with order `\(rows[0]["order"])`: line \(badLine) \(failure.reason)")
+                }
+            }
+            lineOfProblem = nil
+            return
+        } catch {
+            return
+        }
+        if let position = loader.orderPosition[order.id] {
+            let earlier = loader.ledgers.orders[position]
+            var same = earlier
+            same.source = order.source
+            for index in same.lines.indices where index < order.lines.count { same.lines[index].source = order.lines[index].source }
+            let place = "line \(earlier.source.line) of \(loader.ledgers.files[earlier.source.file])"
+            for fields in rows {
+                if same == order {
+                    loader.reject(file, fields.row.line, column: "", value: "", reason: "exact duplicate of order `\(order.id)` on \(place), skipped", duplicate: true)
+                } else {
+                    loader.reject(file, fields.row.line, column: fields.column("order"), value: order.id,
+                                  reason: "order id `\(order.id)` is already used by a different order on \(place)")
+                }
+            }
+            return
+        }
+        loader.orderPosition[order.id] = loader.ledgers.orders.count
+        loader.ledgers.orders.append(order)
+        loader.accept(file, rows: rows.count)
+    }
+
+    /// The line of the row a build problem came from.
+    private var lineOfProblem: Int?
+
+    private mutating func fail(_ fields: RowImporter.Fields, _ field: String, _ value: String, _ reason: String) -> RowImporter.Problem {
+        lineOfProblem = fields.row.line
+        return RowImporter.Problem(field: field, value: value, reason: reason)
+    }
+
+    /// An order-level field: the first non-empty value; later rows may repeat it but not contradict it.
+    private mutating func orderLevel(_ field: String) throws -> String {
+        var value = ""
+        for fields in rows {
+            let text = fields[field]
+            if text.isEmpty { continue }
+            if value.isEmpty { value = text } else if text != value, !sumsAmounts || !["shipping", "tax", "gift_wrap", "ship_discount"].contains(field) {
+                throw fail(fields, field, text, "the order's \(field) is `\(value)` on an earlier line of the same order")
+            }
+        }
+        return value
+    }
+
+    private mutating func build(importer: RowImporter, loader: LedgerLoader) throws -> Order {
+        let first = rows[0]
+        let id = first["order"]
+        let atText = try orderLevel("at")
+        guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
+        let at: Timestamp
+        switch FieldText.timestamp(atText, clock: loader.settings.clock) {
+        case .success(let value): at = value
+        case .failure(let problem): throw fail(rows.first { $0["at"] == atText } ?? first, "at", atText, problem.reason)
+        }
+        let code = try orderLevel("currency").uppercased()
+        let orderCurrency: Currency
+        if code.isEmpty {
+            orderCurrency = currency
+        } else if let known = Currency(code: code) {
+            orderCurrency = known
+        } else {
+            throw fail(rows.first { $0["currency"].uppercased() == code } ?? first, "currency", code, "unknown currency `\(code)` (not an ISO 4217 code)")
+        }
+        if orderCurrency != currency {
+            let date = loader.settings.clock.localDate(of: at)
+            if loader.ledgers.fxRate(orderCurrency.code, on: date) == nil {
+                throw fail(first, "currency", code, "no \(orderCurrency.code) rate in the FX ledger for \(date), the order's date")
+            }
+        }
+        var status = try orderLevel("status").lowercased()
+        if status.isEmpty { status = "shipped" }
+        let cancelledAt = try orderLevel("cancelled_at")
+        if status == "voided" || status == "canceled" || !cancelledAt.isEmpty { status = "cancelled" }
+
+        var lines: [OrderLine] = []
+        var shipping: Int64 = 0, tax: Int64 = 0, giftWrap: Int64 = 0, shipDiscount: Int64 = 0
+        for fields in rows {
+            var quantity: Int64 = 1
+            if !fields["qty"].isEmpty {
+                switch FieldText.quantity(fields["qty"]) {
+                case .success(let value): quantity = value
+                case .failure(let problem): throw fail(fields, "qty", fields["qty"], problem.reason)
+                }
+            }
+            let price = try money(fields, "price", orderCurrency)
+            var amount = price * quantity
+            if !fields["amount"].isEmpty { amount = try money(fields, "amount", orderCurrency) }
+            if amount < 0 { throw fail(fields, "amount", fields["amount"], "a negative line amount") }
+            let discount = abs(try money(fields, "discount", orderCurrency))
+            if discount > amount { throw fail(fields, "discount", fields["discount"], "the discount is larger than the line") }
+            let sku = fields["sku"]
+            let product = loader.ledgers.products[sku]
+            lines.append(OrderLine(sku: sku, asin: fields["asin"].isEmpty ? product?.asin ?? "" : fields["asin"],
+                                   category: fields["category"].isEmpty ? product?.category ?? "" : fields["category"],
+                                   name: fields["name"].isEmpty ? product?.name ?? "" : fields["name"],
+                                   quantity: quantity, price: quantity == 0 ? price : (price == 0 ? Rounding.halfEven(amount, quantity) : price),
+                                   amount: amount, discount: discount, source: RowReference(file: file, line: fields.row.line)))
+            if sumsAmounts {
+                shipping += try money(fields, "shipping", orderCurrency)
+                tax += try money(fields, "tax", orderCurrency)
+                giftWrap += try money(fields, "gift_wrap", orderCurrency)
+                shipDiscount += abs(try money(fields, "ship_discount", orderCurrency))
+            }
+        }
+        if !sumsAmounts {
+            shipping = try money(text: try orderLevel("shipping"), field: "shipping", orderCurrency)
+            tax = try money(text: try orderLevel("tax"), field: "tax", orderCurrency)
+            giftWrap = try money(text: try orderLevel("gift_wrap"), field: "gift_wrap", orderCurrency)
+        }
+        var orderDiscount: Int64 = 0
+        let orderDiscountText = try orderLevel("order_discount")
+        if !lines.contains(where: { $0.discount > 0 }), !orderDiscountText.isEmpty {
+            orderDiscount = abs(try money(text: orderDiscountText, field: "order_discount", orderCurrency))
+            let gross = lines.reduce(0) { $0 + $1.amount }
+            if orderDiscount > gross { throw fail(first, "order_discount", orderDiscountText, "the discount is larger than the order") }
+        }
+        var codes: [String] = []
+        for fields in rows {
+            for code in fields["promo_codes"].split(whereSeparator: { $0 == "," || $0 == ";" }) {
+                let trimmed = code.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty, !codes.contains(trimmed) { codes.append(trimmed) }
+            }
+        }
+        var customer = try orderLevel("customer")
+        let emailText = try orderLevel("email")
+        let email = emailText.isEmpty ? (customer.contains("@") ? customer : "") : emailText
+        if customer.contains("@") { customer = customer.lowercased() }
+        if customer.isEmpty {
+            switch importer.source.format {
+            case .amazonOrders: customer = "amazon:\(id)"
+            case .shopifyOrders: customer = "shop:\(id)"
+            default: throw fail(first, "customer", "", "no customer key")
+            }
+        }
+        return Order(id: id, at: at, customer: customer, email: email, channel: try orderLevel("channel"),
+                     marketplace: try orderLevel("marketplace"), status: status, currency: orderCurrency, lines: lines,
+                     shipping: max(0, shipping - shipDiscount), tax: tax, giftWrap: giftWrap, orderDiscount: orderDiscount,
+                     promoCodes: codes, source: RowReference(file: file, line: first.row.line))
+    }
+
+    private mutating func money(_ fields: RowImporter.Fields, _ field: String, _ currency: Currency) throws -> Int64 {
+        try money(text: fields[field], field: field, currency, row: fields)
+    }
+
+    private mutating func money(text: String, field: String, _ currency: Currency, row: RowImporter.Fields? = nil) throws -> Int64 {
+        if text.isEmpty { return 0 }
+        switch FieldText.money(text, currency: currency) {
+        case .success(let value): return value
+        case .failure(let problem):
+            throw fail(row ?? rows.first { $0[field] == text } ?? rows[0], field, text, problem.reason)
+        }
+    }
+}

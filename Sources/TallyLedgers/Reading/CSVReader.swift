@@ -1,0 +1,177 @@
+import Foundation
+
+/// A streaming RFC 4180 reader: quoted fields with embedded delimiters, quotes and
+/// newlines, CRLF or LF line ends, a UTF-8 byte-order mark. It reads the file in
+/// fixed-size chunks, so memory does not grow with the file, and hands each row to
+/// the caller as byte ranges in a reused buffer: no String is made for a field the
+/// caller does not read.
+public struct CSVReader {
+    /// One row: its fields as bytes, and where it started in the file.
+    public struct Row {
+        /// 1-based line number of the row's first line.
+        public var line: Int
+        /// The bytes of all fields, back to back (quotes removed, `""` unescaped).
+        public var bytes: [UInt8] = []
+        /// End offset of each field in `bytes`.
+        public var ends: [Int] = []
+        /// A problem that makes the row unusable, with the 1-based field it is in.
+        public var problem: (field: Int, reason: String)?
+
+        public var count: Int { ends.count }
+
+        /// The bytes of field `index`.
+        public func field(_ index: Int) -> ArraySlice<UInt8> {
+            guard index < ends.count else { return [] }
+            let start = index == 0 ? 0 : ends[index - 1]
+            return bytes[start..<ends[index]]
+        }
+
+        /// Field `index` as text, or nil when it is not valid UTF-8.
+        public func string(_ index: Int) -> String? {
+            String(validating: field(index), as: UTF8.self)
+        }
+
+        /// The whole row as written back in CSV form (for rejects and duplicates).
+        public var raw: String {
+            (0..<count).map { String(decoding: field($0), as: UTF8.self) }.joined(separator: ",")
+        }
+    }
+
+    private let handle: FileHandle
+    private let delimiter: UInt8
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var finished = false
+    private var line = 1
+    private var firstChunk = true
+    static let chunkSize = 1 << 20
+
+    /// Opens `path`; nil when it cannot be read.
+    public init?(path: String, delimiter: UInt8 = UInt8(ascii: ",")) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.handle = handle
+        self.delimiter = delimiter
+    }
+
+    /// Refills the buffer; false at end of file.
+    private mutating func refill() -> Bool {
+        if finished { return false }
+        let data = handle.readData(ofLength: CSVReader.chunkSize)
+        if data.isEmpty {
+            finished = true
+            try? handle.close()
+            return false
+        }
+        if position > 0 {
+            buffer.removeFirst(position)
+            position = 0
+        }
+        buffer.append(contentsOf: data)
+        if firstChunk {
+            firstChunk = false
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+        }
+        return true
+    }
+
+    private mutating func nextByte() -> UInt8? {
+        if position >= buffer.count, !refill() { return nil }
+        let byte = buffer[position]
+        position += 1
+        return byte
+    }
+
+    private mutating func peekByte() -> UInt8? {
+        if position >= buffer.count, !refill() { return nil }
+        return buffer[position]
+    }
+
+    /// The next row, reusing `row`'s storage; false at end of file. Blank lines are
+    /// skipped (they hold no record).
+    public mutating func next(into row: inout Row) -> Bool {
+        while true {
+            row.bytes.removeAll(keepingCapacity: true)
+            row.ends.removeAll(keepingCapacity: true)
+            row.problem = nil
+            row.line = line
+            guard let first = peekByte() else { return false }
+            if first == UInt8(ascii: "\n") {
+                _ = nextByte()
+                line += 1
+                continue
+            }
+            if first == UInt8(ascii: "\r") {
+                _ = nextByte()
+                if peekByte() == UInt8(ascii: "\n") { _ = nextByte() }
+                line += 1
+                continue
+            }
+            readRow(into: &row)
+            return true
+        }
+    }
+
+    private mutating func readRow(into row: inout Row) {
+        let quote = UInt8(ascii: "\"")
+        var inQuotes = false
+        var fieldStart = true
+        var quotedField = false
+        var quoteLine = line
+        while true {
+            guard let byte = nextByte() else {
+                if inQuotes, row.problem == nil {
+                    row.problem = (row.ends.count + 1, "a quoted field opened on line \(quoteLine) is never closed")
+                }
+                row.ends.append(row.bytes.count)
+                return
+            }
+            if inQuotes {
+                if byte == quote {
+                    if peekByte() == quote {
+                        _ = nextByte()
+                        row.bytes.append(quote)
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if byte == UInt8(ascii: "\n") { line += 1 }
+                    row.bytes.append(byte)
+                }
+                continue
+            }
+            switch byte {
+            case delimiter:
+                row.ends.append(row.bytes.count)
+                fieldStart = true
+                quotedField = false
+            case UInt8(ascii: "\n"):
+                line += 1
+                row.ends.append(row.bytes.count)
+                return
+            case UInt8(ascii: "\r"):
+                if peekByte() == UInt8(ascii: "\n") { _ = nextByte() }
+                line += 1
+                row.ends.append(row.bytes.count)
+                return
+            case quote:
+                if fieldStart {
+                    inQuotes = true
+                    quotedField = true
+                    quoteLine = line
+                    fieldStart = false
+                } else if row.problem == nil {
+                    row.problem = (row.ends.count + 1, quotedField
+                        ? "text after the closing quote of a quoted field"
+                        : "a quote inside a field that does not start with a quote")
+                    row.bytes.append(byte)
+                }
+            default:
+                if quotedField, row.problem == nil {
+                    row.problem = (row.ends.count + 1, "text after the closing quote of a quoted field")
+                }
+                fieldStart = false
+                row.bytes.append(byte)
+            }
+        }
+    }
+}

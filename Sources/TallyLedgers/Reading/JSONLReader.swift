@@ -1,0 +1,192 @@
+import Foundation
+
+/// Reads JSON Lines: one JSON object per line, read line by line in chunks. Values
+/// become the same text a CSV field would hold, so both formats share one validation.
+public struct JSONLReader {
+    private var lines: LineReader
+
+    public init?(path: String) {
+        guard let lines = LineReader(path: path) else { return nil }
+        self.lines = lines
+    }
+
+    /// The next object as field name -> text, with its line; a line that is not a
+    /// flat JSON object comes back with a problem. nil at end of file.
+    public mutating func next() -> (line: Int, fields: [String: String], problem: String?)? {
+        while let (number, bytes) = lines.next() {
+            if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            var parser = FlatJSON(bytes: bytes)
+            do {
+                return (number, try parser.object(), nil)
+            } catch let error as FlatJSON.Problem {
+                return (number, [:], error.reason)
+            } catch {
+                return (number, [:], "not a JSON object")
+            }
+        }
+        return nil
+    }
+}
+
+/// A parser for one flat JSON object per line. Numbers keep their literal digits, so
+/// `12.10` stays exactly 12.10 (no binary floating point on the way).
+struct FlatJSON {
+    struct Problem: Error { var reason: String }
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func skipSpace() {
+        while index < bytes.count, [32, 9, 13, 10].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func expect(_ byte: UInt8) throws {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else {
+            throw Problem(reason: "expected `\(Character(UnicodeScalar(byte)))` at character \(index + 1)")
+        }
+        index += 1
+    }
+
+    mutating func object() throws -> [String: String] {
+        try expect(UInt8(ascii: "{"))
+        var fields: [String: String] = [:]
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+        } else {
+            while true {
+                skipSpace()
+                let key = try string()
+                try expect(UInt8(ascii: ":"))
+                let value = try scalarOrList(key: key)
+                if fields[key] != nil { throw Problem(reason: "field `\(key)` appears twice") }
+                fields[key] = value
+                skipSpace()
+                guard index < bytes.count else { throw Problem(reason: "the object is not closed") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+                throw Problem(reason: "expected `,` or `}` at character \(index + 1)")
+            }
+        }
+        skipSpace()
+        if index != bytes.count { throw Problem(reason: "text after the object at character \(index + 1)") }
+        return fields
+    }
+
+    mutating func scalarOrList(key: String) throws -> String {
+        skipSpace()
+        guard index < bytes.count else { throw Problem(reason: "field `\(key)` has no value") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return try string()
+        case UInt8(ascii: "["):
+            index += 1
+            var items: [String] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return "" }
+            while true {
+                items.append(try scalarOrList(key: key))
+                skipSpace()
+                guard index < bytes.count else { throw Problem(reason: "the list in `\(key)` is not closed") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; break }
+                throw Problem(reason: "expected `,` or `]` in `\(key)`")
+            }
+            return items.joined(separator: ";")
+        case UInt8(ascii: "{"): throw Problem(reason: "field `\(key)` holds an object; use text, a number or a list")
+        default:
+            let start = index
+            while index < bytes.count, !([UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 32, 9, 13].contains(bytes[index])) {
+                index += 1
+            }
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            switch text {
+            case "null": return ""
+            case "true", "false": return text
+            default:
+                guard !text.isEmpty, text.allSatisfy({ "0123456789.-+eE".contains($0) }) else {
+                    throw Problem(reason: "field `\(key)` has an unreadable value `\(text)`")
+                }
+                return text
+            }
+        }
+    }
+
+    mutating func string() throws -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+            throw Problem(reason: "expected a string at character \(index + 1)")
+        }
+        index += 1
+        var out: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: out, as: UTF8.self) else { throw Problem(reason: "text is not valid UTF-8") }
+                return text
+            }
+            if byte == UInt8(ascii: "\\"), index < bytes.count {
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "n"): out.append(10)
+                case UInt8(ascii: "t"): out.append(9)
+                case UInt8(ascii: "r"): out.append(13)
+                case UInt8(ascii: "b"): out.append(8)
+                case UInt8(ascii: "f"): out.append(12)
+                case UInt8(ascii: "u"):
+                    guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+                          let scalar = Unicode.Scalar(code) else { throw Problem(reason: "bad \\u escape") }
+                    index += 4
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: out.append(escaped)
+                }
+                continue
+            }
+            out.append(byte)
+        }
+        throw Problem(reason: "a string is not closed")
+    }
+}
+
+/// Reads a file line by line in chunks, with 1-based line numbers.
+struct LineReader {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var finished = false
+    private var line = 0
+
+    init?(path: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.handle = handle
+    }
+
+    mutating func next() -> (Int, [UInt8])? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+                let bytes = Array(buffer[position..<newline])
+                position = newline + 1
+                line += 1
+                return (line, line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes)
+            }
+            if finished {
+                guard position < buffer.count else { return nil }
+                let bytes = Array(buffer[position...])
+                position = buffer.count
+                line += 1
+                return (line, bytes)
+            }
+            let data = handle.readData(ofLength: 1 << 20)
+            if data.isEmpty {
+                finished = true
+                try? handle.close()
+            } else {
+                buffer.removeFirst(position)
+                position = 0
+                buffer.append(contentsOf: data)
+            }
+        }
+    }
+}

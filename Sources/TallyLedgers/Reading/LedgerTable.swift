@@ -1,0 +1,139 @@
+import Foundation
+
+/// A ledger file read as rows of named fields, whatever its format: CSV, TSV or
+/// JSONL. Their column names are mapped to our field names once, from the header; each
+/// row then yields the fields the importer asked for, by slot.
+struct LedgerTable {
+    enum Reader {
+        case csv(CSVReader)
+        case jsonl(JSONLReader)
+    }
+
+    /// One row: values by slot (empty when absent) and their column names for rejects.
+    struct Row {
+        var line: Int
+        var values: [String]
+        /// A problem with the row as a whole (bad quoting, ragged, not UTF-8).
+        var problem: (column: String, value: String, reason: String)?
+        /// The row's text, for duplicate detection.
+        var raw: String
+    }
+
+    private var reader: Reader
+    /// Our field name for each slot.
+    let fields: [String]
+    /// Their column name for each slot (for rejects), or the field name.
+    private(set) var columnNames: [String]
+    /// Header column index for each slot, nil when the file lacks it.
+    private var columnForSlot: [Int?] = []
+    private var header: [String] = []
+    private let constants: [String: String]
+    private var csvRow = CSVReader.Row(line: 0)
+    let display: String
+
+    /// Opens the file and reads its header. Fails with a reason when the file cannot be
+    /// read, is empty, or lacks a required field.
+    init(path: String, display: String, format: LedgerFormat, fields: [String], required: Set<String>,
+         columns: [String: String], constants: [String: String]) throws {
+        self.fields = fields
+        self.columnNames = fields
+        self.constants = constants
+        self.display = display
+        switch format {
+        case .jsonl:
+            guard let reader = JSONLReader(path: path) else { throw LedgerFileProblem("cannot read the file") }
+            self.reader = .jsonl(reader)
+            // JSONL: the field names are the keys; columns map their keys to ours.
+            var inverse: [String: String] = [:]
+            for (theirs, ours) in columns { inverse[ours] = theirs }
+            columnNames = fields.map { inverse[$0] ?? $0 }
+        default:
+            let delimiter: UInt8 = (format == .csv || format == .shopifyOrders) ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+            guard var reader = CSVReader(path: path, delimiter: delimiter) else { throw LedgerFileProblem("cannot read the file") }
+            var headerRow = CSVReader.Row(line: 0)
+            guard reader.next(into: &headerRow) else { throw LedgerFileProblem("the file is empty: it has no header line") }
+            if let problem = headerRow.problem { throw LedgerFileProblem("the header line is malformed: \(problem.reason)") }
+            var names: [String] = []
+            for index in 0..<headerRow.count {
+                guard let name = headerRow.string(index) else { throw LedgerFileProblem("the header line is not valid UTF-8") }
+                names.append(name.trimmingCharacters(in: .whitespaces))
+            }
+            header = names
+            var slotFor: [Int?] = Array(repeating: nil, count: fields.count)
+            var names2 = fields
+            for (index, name) in names.enumerated() {
+                let ours = columns[name] ?? name
+                if let slot = fields.firstIndex(of: ours), slotFor[slot] == nil {
+                    slotFor[slot] = index
+                    names2[slot] = name
+                }
+            }
+            columnForSlot = slotFor
+            columnNames = names2
+            let missing = fields.indices.filter { slotFor[$0] == nil && required.contains(fields[$0]) && constants[fields[$0]] == nil }
+            if !missing.isEmpty {
+                let list = missing.map { "`\(fields[$0])`" }.joined(separator: ", ")
+                throw LedgerFileProblem("the header has no \(list) column (found: \(names.joined(separator: ", ")))")
+            }
+            self.reader = .csv(reader)
+        }
+    }
+
+    /// The next row, or nil at the end of the file.
+    mutating func next() -> Row? {
+        switch reader {
+        case .csv(var csv):
+            defer { reader = .csv(csv) }
+            guard csv.next(into: &csvRow) else { return nil }
+            var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: "")
+            row.raw = csvRow.raw
+            if let problem = csvRow.problem {
+                let column = problem.field - 1 < header.count ? header[problem.field - 1] : "column \(problem.field)"
+                row.problem = (column, csvRow.string(problem.field - 1) ?? "", problem.reason)
+                return row
+            }
+            if csvRow.count != header.count {
+                row.problem = ("", "", "the row has \(csvRow.count) field\(csvRow.count == 1 ? "" : "s"), the header has \(header.count)")
+                return row
+            }
+            for (slot, column) in columnForSlot.enumerated() {
+                if let column {
+                    guard let text = csvRow.string(column) else {
+                        row.problem = (header[column], String(decoding: csvRow.field(column), as: UTF8.self), "the text is not valid UTF-8")
+                        return row
+                    }
+                    row.values[slot] = text
+                }
+                if row.values[slot].isEmpty, let constant = constants[fields[slot]] { row.values[slot] = constant }
+            }
+            return row
+        case .jsonl(var jsonl):
+            defer { reader = .jsonl(jsonl) }
+            guard let (line, object, problem) = jsonl.next() else { return nil }
+            var row = Row(line: line, values: Array(repeating: "", count: fields.count), problem: nil, raw: "")
+            if let problem {
+                row.problem = ("", "", problem)
+                return row
+            }
+            row.raw = object.keys.sorted().map { "\($0)=\(object[$0]!)" }.joined(separator: "\u{1F}")
+            for (slot, name) in columnNames.enumerated() {
+                row.values[slot] = object[name] ?? object[fields[slot]] ?? constants[fields[slot]] ?? ""
+            }
+            return row
+        }
+    }
+
+    /// True when the file has a column for this field (or a constant supplies it).
+    func has(_ field: String) -> Bool {
+        guard let slot = fields.firstIndex(of: field) else { return false }
+        if constants[field] != nil { return true }
+        if case .jsonl = reader { return true }
+        return columnForSlot[slot] != nil
+    }
+}
+
+/// Why a whole ledger file could not be read.
+struct LedgerFileProblem: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}

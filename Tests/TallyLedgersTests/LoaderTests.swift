@@ -1,0 +1,164 @@
+import Foundation
+import TallyLedgers
+import TallySource
+import TallyValues
+import XCTest
+
+/// A project in a temporary folder, built from file texts, loaded like `tally run` does.
+struct ScratchProject {
+    let folder: URL
+
+    init(files: [String: String], ledgers yaml: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledgers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "program \"p\"\ncurrency USD\ntimezone \"America/New_York\"\n".write(to: folder.appendingPathComponent("p.tally"), atomically: true, encoding: .utf8)
+        for (name, text) in files {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try ("program: p.tally\noutput: out\nledgers:\n" + yaml).write(to: folder.appendingPathComponent("tally.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    var settings: LoadSettings {
+        LoadSettings(currency: Currency(code: "USD")!, clock: ProgramClock(identifier: "America/New_York")!,
+                     referrerExtras: [("followers", "number"), ("vetted_at", "timestamp")])
+    }
+
+    func load() throws -> Ledgers {
+        let (project, diagnostics) = ProjectFile.load(folder.appendingPathComponent("tally.yaml").path)
+        XCTAssertEqual(diagnostics.map(\.message), [])
+        return LedgerLoader.load(try XCTUnwrap(project), settings: settings)
+    }
+}
+
+final class LoaderTests: XCTestCase {
+    static let referrers = "id,name,kind,tier,email,status,joined,followers,vetted_at\nR1,Tom,influencer,gold,tom@x.com,active,2025-01-01,1200,2025-01-02T00:00:00Z\nR2,Ann,affiliate,silver,,,,,\n"
+
+    func assertAccounted(_ ledgers: Ledgers, file: StaticString = #filePath, line: UInt = #line) {
+        for count in ledgers.counts {
+            XCTAssertEqual(count.read, count.accepted + count.rejected, "\(count.file): rows do not add up", file: file, line: line)
+        }
+        XCTAssertEqual(ledgers.rejects.count, ledgers.counts.reduce(0) { $0 + $1.rejected }, file: file, line: line)
+    }
+
+    func testEveryRejectReasonHasItsPosition() throws {
+        let project = try ScratchProject(files: [
+            "referrers.csv": Self.referrers,
+            "clicks.csv": """
+                id,at,referrer,customer,ip
+                1,2026-03-01T10:00:00Z,R1,a@x.com,1.1.1.1
+                2,yesterday,R1,a@x.com,1.1.1.1
+                3,2026-03-01T10:05:00Z,R9,a@x.com,1.1.1.1
+                4,2026-03-01T10:06:00Z,R2,b@x.com,1.1.1.1
+                4,2026-03-01T10:06:00Z,R2,b@x.com,1.1.1.1
+                5,2026-03-01T10:07:00Z,R2,b@x.com
+
+                """,
+            "orders.csv": """
+                order,at,customer,currency,sku,qty,price,shipping
+                A1,2026-03-02T10:00:00-05:00,a@x.com,USD,TENT-2P,1,199.00,10.00
+                A1,2026-03-02T10:00:00-05:00,a@x.com,USD,STOVE-1,2,25.50,10.00
+                A2,2026-03-02 11:00,b@x.com,USX,TENT-2P,1,199.00,
+                A3,2026-03-03T10:00:00Z,c@x.com,USD,TENT-2P,-1,199.00,
+                A3,2026-03-03T10:00:00Z,c@x.com,USD,TENT-4P,1,299.00,
+                A1,2026-03-02T10:00:00-05:00,a@x.com,USD,TENT-2P,1,199.00,10.00
+                A1,2026-03-02T10:00:00-05:00,a@x.com,USD,STOVE-1,2,25.50,10.00
+                A4,2026-03-04T09:00:00Z,d@x.com,,TENT-2P,1,199.001,
+
+                """,
+            "refunds.csv": "id,order,at,amount\nF1,A1,2026-03-05T10:00:00Z,20.00\nF2,ZZ,2026-03-05T10:00:00Z,5.00\n",
+        ], ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n  orders: orders.csv\n  refunds: refunds.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(RejectsFile.render(ledgers.rejects), """
+            file,line,column,value,reason
+            clicks.csv,3,at,yesterday,`yesterday` is not a timestamp (expected ISO-8601 such as 2026-03-14T18:22:05Z)
+            clicks.csv,4,referrer,R9,unknown referrer `R9` (not in the referrers ledger)
+            clicks.csv,6,,,"exact duplicate of line 5, skipped"
+            clicks.csv,7,,,"the row has 4 fields, the header has 5"
+            orders.csv,4,currency,USX,unknown currency `USX` (not an ISO 4217 code)
+            orders.csv,5,qty,-1,negative quantity -1
+            orders.csv,6,,,rejected with order `A3`: line 5 negative quantity -1
+            orders.csv,7,,,"exact duplicate of order `A1` on line 2 of orders.csv, skipped"
+            orders.csv,8,,,"exact duplicate of order `A1` on line 2 of orders.csv, skipped"
+            orders.csv,9,price,199.001,`199.001` has more decimal places than USD allows (2)
+            refunds.csv,3,order,ZZ,refund for an unknown order `ZZ`
+
+            """)
+        XCTAssertEqual(ledgers.orders.map(\.id), ["A1"])
+        let order = ledgers.orders[0]
+        XCTAssertEqual(order.net, 199_00 + 51_00)
+        XCTAssertEqual(order.shipping, 10_00, "order-level shipping repeated on lines counts once")
+        XCTAssertEqual(order.at, Timestamp.parse("2026-03-02T15:00:00Z"))
+        XCTAssertEqual(ledgers.clicks.map(\.id), ["1", "4"])
+        XCTAssertEqual(ledgers.refunds.map(\.amount), [20_00])
+        XCTAssertEqual(ledgers.referrers[0].extras, [.number(ExactDecimal("1200")!), .timestamp(Timestamp.parse("2025-01-02T00:00:00Z")!)])
+        XCTAssertEqual(ledgers.referrers[1].status, "active")
+        XCTAssertEqual(ledgers.counts.map(\.duplicates), [0, 1, 2, 0])
+    }
+
+    func testDifferentOrderWithTheSameIdIsRejected() throws {
+        let project = try ScratchProject(files: [
+            "a.csv": "order,at,customer,amount\nX,2026-01-01T00:00:00Z,c,10.00\n",
+            "b.csv": "order,at,customer,amount\nX,2026-01-01T00:00:00Z,c,12.00\n",
+        ], ledgers: "  orders:\n    - a.csv\n    - b.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.rejects.map(\.reason), ["order id `X` is already used by a different order on line 2 of a.csv"])
+        XCTAssertEqual(ledgers.orders.first?.net, 10_00)
+    }
+
+    func testLocalTimesAreReadInTheProgramZone() throws {
+        let clock = ProgramClock(identifier: "America/New_York")!
+        func read(_ text: String) -> Int64? { try? FieldText.timestamp(text, clock: clock).get().secondsSinceEpoch }
+        XCTAssertEqual(read("2026-01-15T10:00:00"), Timestamp.parse("2026-01-15T15:00:00Z")?.secondsSinceEpoch, "EST")
+        XCTAssertEqual(read("2026-07-15 10:00"), Timestamp.parse("2026-07-15T14:00:00Z")?.secondsSinceEpoch, "EDT")
+        XCTAssertEqual(read("2026-03-08"), Timestamp.parse("2026-03-08T05:00:00Z")?.secondsSinceEpoch, "a date is local midnight")
+        XCTAssertEqual(read("2026-03-14 18:22:05 -0400"), Timestamp.parse("2026-03-14T22:22:05Z")?.secondsSinceEpoch, "Shopify")
+        XCTAssertEqual(read("10-Jul-2026"), Timestamp.parse("2026-07-10T04:00:00Z")?.secondsSinceEpoch, "Amazon returns")
+        XCTAssertNil(read("2026-02-30T10:00:00Z"))
+    }
+
+    func testMalformedFilesAreAccountedFor() throws {
+        let project = try ScratchProject(files: [
+            "referrers.csv": Self.referrers,
+            "empty.csv": "",
+            "wrong-header.csv": "when,who\n2026-01-01T00:00:00Z,R1\n2026-01-02T00:00:00Z,R1\n",
+            "broken.csv": "at,referrer\n\"2026-01-01T00:00:00Z,R1\n",
+        ], ledgers: "  referrers: referrers.csv\n  clicks:\n    - empty.csv\n    - wrong-header.csv\n    - broken.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.fileProblems.map(\.message), [
+            "clicks ledger `empty.csv`: the file is empty: it has no header line",
+            "clicks ledger `wrong-header.csv`: the header has no `at`, `referrer` column (found: when, who)",
+        ])
+        XCTAssertEqual(ledgers.fileProblems[0].span.location, SourceLocation(line: 6, column: 7), "points into tally.yaml")
+        XCTAssertEqual(ledgers.counts.map(\.rejected), [0, 0, 2, 1])
+        XCTAssertEqual(ledgers.rejects.last?.reason, "a quoted field opened on line 2 is never closed")
+    }
+
+    func testProjectFileMistakesHavePositions() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-yaml-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "x".write(to: folder.appendingPathComponent("p.tally"), atomically: true, encoding: .utf8)
+        try "a".write(to: folder.appendingPathComponent("o.csv"), atomically: true, encoding: .utf8)
+        let path = folder.appendingPathComponent("tally.yaml").path
+        try "program: p.tally\noutptu: out\nledgers:\n  order: o.csv\n  orders:\n    path: o.csv\n    format: amazon-order\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (project, diagnostics) = ProjectFile.load(path)
+        XCTAssertNil(project)
+        XCTAssertEqual(diagnostics.map { "\($0.span.location) \($0.message) | \($0.help ?? "")" }, [
+            "2:1 `outptu` is not a setting of tally.yaml | did you mean `output`?",
+            "4:3 `order` is not a ledger | did you mean `orders`?",
+            "7:13 `amazon-order` is not a ledger format | did you mean `amazon-orders`?",
+        ])
+        try "program: p.tally\nledgers: [unclosed\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (_, broken) = ProjectFile.load(path)
+        XCTAssertEqual(broken.first?.code, "project.yaml")
+        XCTAssertEqual(broken.first?.span.location.line, 3)
+    }
+}
