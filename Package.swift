@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Exact values: money in minor units, currencies, civil dates, durations.
@@ -25,8 +26,15 @@ let package = Package(
         .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
         // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml.
         .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", .product(name: "Yams", package: "Yams")]),
+        // The evaluation plan: compiled rules, checks, tables, tiers, limits, aggregates.
+        .target(name: "TallyPlan", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
+        // The runner: attribution, rules, limits, holds, refunds, statements.
+        .target(name: "TallyRun", dependencies: ["TallyPlan", "TallyLedgers", "TallyCheck", "TallyValues"]),
+        // Decision records with hash chain, digests, output files, explanations.
+        .target(name: "TallyAudit", dependencies: ["TallyRun", "TallyPlan", "TallyLedgers", "TallySource", "TallyValues",
+                                                   .product(name: "Crypto", package: "swift-crypto")]),
         // What each command does, as a library the CLI calls and tests exercise.
-        .target(name: "TallyDriver", dependencies: ["TallyLedgers", "TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
+        .target(name: "TallyDriver", dependencies: ["TallyAudit", "TallyRun", "TallyPlan", "TallyLedgers", "TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
         .executableTarget(
             name: "tally",
             dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -10,7 +10,7 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Referral and affiliate commissions as plain-text rules, with an audit trail.",
-        subcommands: [Check.self, Fmt.self, Run.self]
+        subcommands: [Check.self, Fmt.self, PlanCommand.self, Run.self, Explain.self, Verify.self]
     )
 
     /// Runs the command; a usage mistake exits with 2 (DESIGN.md's exit codes), not
@@ -118,31 +118,118 @@ struct Fmt: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Dry-run the program over a project's ledgers (not built yet).",
+        abstract: "Dry-run the program over a project's ledgers and write the decision ledger.",
         discussion: """
-        Loading ledgers (issue 3) and evaluating the program over them (issue 4) are not
-        built yet. Until then `tally run` says so and exits 0; `tally check` checks the
-        rules.
+        Reads tally.yaml in the project folder (or the file given), checks the program,
+        loads and validates the ledgers, runs the program and writes decisions.jsonl,
+        statements.csv, rejects.csv and summary.json into the output folder. Nothing is paid.
+
+        Exit code 0 when everything loaded, 1 when rule errors or rejected rows were found
+        (the outputs are still written for rejected rows), 2 for usage or I/O problems.
 
         Example:
           tally run examples/acme
+          tally run examples/acme --as-of 2026-04-30 --out /tmp/april
         """
     )
 
-    @Argument(help: "The project folder (default: the current folder).")
+    @Argument(help: "The project folder or its tally.yaml (default: the current folder).")
     var project: String = "."
 
+    @Option(name: .customLong("as-of"), help: "Run as of this date (end of the local day) or ISO timestamp; default: the latest event in the ledgers.")
+    var asOf: String?
+
+    @Option(name: .customLong("out"), help: "Write the outputs here instead of the project's output folder.")
+    var out: String?
+
     func run() throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: project, isDirectory: &isDirectory), isDirectory.boolValue else {
-            FileHandle.standardError.write(Data("tally run: `\(project)` is not a project folder\n".utf8))
+        let run = ProjectRun.run(project, asOf: asOf, output: out)
+        if let problem = run.load.usageError ?? run.usageError {
+            FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))
             throw ExitCode(2)
         }
-        print("""
-        tally run: \(project): evaluating a program over ledgers is not built yet.
-        Nothing was read or written. Ledger loading and the runner come next; meanwhile
-        `tally check rules/` checks the example program and `tally fmt --check rules/`
-        checks its layout.
-        """)
+        emit(run.load.diagnostics, format: .human)
+        if run.result != nil { print(run.summaryText, terminator: "") }
+        if let rejects = run.load.loaded?.ledgers.rejects, !rejects.isEmpty, let folder = run.outputFolder {
+            FileHandle.standardError.write(Data("tally run: \(rejects.count) row\(rejects.count == 1 ? "" : "s") rejected: see \(folder)/rejects.csv\n".utf8))
+        }
+        if run.exitCode != 0 { throw ExitCode(run.exitCode) }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell the story of an order's decisions: touches, credit, rules, adjustments.",
+        discussion: """
+        Reads decisions.jsonl from the output folder of a run (the project's, or --out).
+
+        Example:
+          tally explain '#1013' --out examples/acme/out
+        """
+    )
+
+    @Argument(help: "The order id.")
+    var order: String
+
+    @Option(name: .customLong("out"), help: "The output folder of the run (default: the project's in the current folder, else ./out).")
+    var out: String?
+
+    @Option(help: "A project folder whose output folder to read.")
+    var project: String?
+
+    func run() throws {
+        let folder = out ?? Explanation.outputFolder(project: project ?? ".")
+        switch Explanation.explain(order: order, folder: folder) {
+        case .success(let text): print(text, terminator: "")
+        case .failure(let problem):
+            FileHandle.standardError.write(Data("tally explain: \(problem.message)\n".utf8))
+            throw ExitCode(problem.exitCode)
+        }
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print the compiled evaluation plan (like SQL EXPLAIN).",
+        discussion: """
+        Example:
+          tally plan examples/acme
+        """
+    )
+
+    @Argument(help: "A project folder, or a rule file or folder.")
+    var path: String = "."
+
+    func run() throws {
+        switch Explanation.plan(path) {
+        case .success(let text): print(text, terminator: "")
+        case .failure(let problem):
+            if !problem.diagnostics.isEmpty { emit(problem.diagnostics, format: .human) }
+            if !problem.message.isEmpty { FileHandle.standardError.write(Data("tally plan: \(problem.message)\n".utf8)) }
+            throw ExitCode(problem.exitCode)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the decision ledger's hash chain, and that a re-run gives the same decisions.",
+        discussion: """
+        Example:
+          tally verify examples/acme
+        """
+    )
+
+    @Argument(help: "The project folder.")
+    var project: String = "."
+
+    @Option(name: .customLong("out"), help: "The output folder to verify (default: the project's).")
+    var out: String?
+
+    func run() throws {
+        let report = Verification.verify(project: project, output: out)
+        print(report.text, terminator: "")
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

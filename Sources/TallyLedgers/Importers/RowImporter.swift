@@ -231,18 +231,18 @@ struct RowImporter {
             throw Problem(field: "order", value: orderID, reason: "survey answer for an unknown order `\(orderID)`")
         }
         let answer = fields["answer"]
-        let referrer: Int32
+        // An answer that names no known referrer ("Instagram") is kept, and is no evidence.
+        var referrer: Int32?
         if !fields["referrer"].isEmpty {
             referrer = try self.referrer(fields)
         } else {
             let lowered = answer.lowercased()
-            guard let pattern = source.answers.first(where: { lowered.contains($0.contains) }) else {
-                throw Problem(field: "answer", value: answer, reason: "the answer names no referrer (add a pattern under `answers` in tally.yaml)")
+            if let pattern = source.answers.first(where: { lowered.contains($0.contains) }) {
+                guard let index = loader.ledgers.referrerIndex[pattern.referrer] else {
+                    throw Problem(field: "answer", value: answer, reason: "the answer pattern `\(pattern.contains)` names unknown referrer `\(pattern.referrer)`")
+                }
+                referrer = index
             }
-            guard let index = loader.ledgers.referrerIndex[pattern.referrer] else {
-                throw Problem(field: "answer", value: answer, reason: "the answer pattern `\(pattern.contains)` names unknown referrer `\(pattern.referrer)`")
-            }
-            referrer = index
         }
         loader.ledgers.surveys.append(SurveyAnswer(order: orderID, at: try optionalTimestamp(fields, "at"), answer: answer,
                                                    referrer: referrer, source: reference(fields.row.line)))

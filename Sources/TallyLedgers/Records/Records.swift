@@ -138,7 +138,8 @@ public struct SurveyAnswer: Sendable, Equatable {
     public var order: String
     public var at: Timestamp?
     public var answer: String
-    public var referrer: Int32
+    /// The referrer the answer names; nil when it names none we know ("Instagram").
+    public var referrer: Int32?
     public var source: RowReference
 }
 

@@ -1,0 +1,139 @@
+import TallyPlan
+import TallyRun
+import TallySource
+import TallyValues
+import Foundation
+
+/// Turns decisions and adjustments into `decisions.jsonl` lines, hash-chained: each
+/// record carries the previous record's hash in `prev` and its own in `hash`, the
+/// SHA-256 of the line without its `hash` member. Editing, removing or reordering a
+/// record breaks the chain (`tally verify`).
+public struct DecisionLog {
+    public static let genesis = String(repeating: "0", count: 64)
+    let plan: Plan
+    let inputsDigest: String
+    var previous = DecisionLog.genesis
+    public private(set) var lines: [String] = []
+
+    public init(plan: Plan, inputsDigest: String) {
+        self.plan = plan
+        self.inputsDigest = inputsDigest
+    }
+
+    func money(_ minor: Int64) -> JSON { .string(Value.moneyText(minor, digits: plan.currency.minorUnits)) }
+
+    mutating func append(_ members: [(String, JSON)]) {
+        let body = JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest)),
+                                          ("prev", .string(previous))]).rendered()
+        let hash = Digest.sha256(body)
+        lines.append(String(body.dropLast()) + ",\"hash\":\"\(hash)\"}")
+        previous = hash
+    }
+
+    /// Appends every record of a run: decisions in processing order, then adjustments.
+    public mutating func append(_ result: RunResult) {
+        for decision in result.decisions { append(record(decision)) }
+        for adjustment in result.adjustments { append(record(adjustment)) }
+    }
+
+    func record(_ decision: Decision) -> [(String, JSON)] {
+        let trace = decision.trace
+        let order = trace.order
+        var orderMembers: [(String, JSON)] = [
+            ("id", .string(order.id)), ("at", .string(Value.timestampText(order.at))), ("date", .string(order.localDate.description)),
+            ("channel", .string(order.channel)), ("customer", .string(order.customer)), ("new_customer", .bool(order.isNewCustomer)),
+            ("currency", .string(order.currency)), ("net", .string(Value.moneyText(order.net, digits: order.netMinorUnits))),
+        ]
+        if let rate = order.rate {
+            orderMembers += [("fx_rate", .string(rate.description)), ("net_converted", money(order.convertedNet)),
+                             ("converted_to", .string(plan.currency.code))]
+        }
+        let touches: [JSON] = trace.touches.map { touch in
+            var members: [(String, JSON)] = [("evidence", .string(touch.evidence)), ("id", .string(touch.id)),
+                                              ("referrer", .string(touch.referrer)), ("at", .string(Value.timestampText(touch.at)))]
+            if !touch.code.isEmpty { members.append((touch.evidence == "survey" ? "answer" : "code", .string(touch.code))) }
+            members.append(("kept", .bool(touch.excluded == nil)))
+            if let why = touch.excluded { members.append(("excluded", .string(why))) }
+            return .object(members)
+        }
+        let rules: [JSON] = trace.rules.map { rule in
+            var members: [(String, JSON)] = [("rule", .string(rule.rule)), ("title", .string(rule.title)),
+                                              ("outcome", .string(rule.outcome.rawValue)), ("at", .string(rule.location))]
+            if let failed = rule.failed { members.append(("failed", .string(failed))) }
+            if let label = rule.label { members.append(("because", .string(label))) }
+            if !rule.saw.isEmpty { members.append(("saw", .object(rule.saw.map { ($0.0, .string($0.1)) }))) }
+            if let by = rule.replacedBy { members.append(("replaced_by", .string(by))) }
+            if let amount = rule.amount { members.append(("amount", money(amount))) }
+            if !rule.arithmetic.isEmpty { members.append(("arithmetic", .array(rule.arithmetic.map(JSON.string)))) }
+            return .object(members)
+        }
+        let fraud: [JSON] = trace.fraud.map { check in
+            .object([("check", .string(check.reason)), ("action", .string(check.action)), ("condition", .string(check.condition)),
+                     ("saw", .object(check.saw.map { ($0.0, .string($0.1)) })), ("at", .string(check.location))])
+        }
+        let adjustments: [JSON] = trace.adjustments.map { adjustment in
+            .object([("kind", .string(adjustment.kind)), ("rule", .string(adjustment.rule)), ("before", money(adjustment.before)),
+                     ("after", money(adjustment.after)), ("note", .string(adjustment.note))])
+        }
+        var members: [(String, JSON)] = [
+            ("id", .string(decision.id)), ("type", .string("decision")), ("order", .string(decision.order)),
+            ("referrer", .string(decision.referrer)), ("status", .string(decision.status.rawValue)),
+            ("outcome", .string(outcome(decision))),
+            ("amount", money(decision.amount)), ("rule_total", money(decision.ruleTotal)), ("currency", .string(plan.currency.code)),
+            ("payable_on", decision.payableOn.map { .string($0.description) } ?? .null),
+        ]
+        if let reason = decision.reason { members.append(("reason", .string(reason))) }
+        members.append(("lines", .array(decision.lines.map { .object([("rule", .string($0.rule)), ("amount", money($0.amount))]) })))
+        members.append(("trace", .object([
+            ("order", .object(orderMembers)),
+            ("touches", .array(touches)),
+            ("evidence", .string(trace.evidence)),
+            ("model", .string(trace.model)),
+            ("weights", .object(trace.weights.map { ($0.referrer, .string($0.weight)) })),
+            ("credit", .object([("weight", .string(trace.credit.weight)), ("share", .string(trace.credit.share)),
+                                ("net", money(trace.credit.net)), ("gross", money(trace.credit.gross)),
+                                ("shipping", money(trace.credit.shipping)), ("arithmetic", .string(trace.credit.arithmetic))])),
+            ("fraud", .array(fraud)),
+            ("rules", .array(rules)),
+            ("adjustments", .array(adjustments)),
+        ])))
+        return members
+    }
+
+    /// The outcome in words: paid by named rules, blocked by a named rule, or no rule.
+    func outcome(_ decision: Decision) -> String {
+        switch decision.status {
+        case .rejected: return "blocked by fraud check \"\(decision.reason ?? "")\""
+        case .capped: return "blocked by \(decision.reason ?? "a limit")"
+        case .noRule: return "no applicable rule"
+        case .held: return "held for review: \(decision.reason ?? "")" + (decision.lines.isEmpty ? "" : "; rules " + decision.lines.map(\.rule).joined(separator: ", "))
+        case .pending, .payable: return "paid by " + decision.lines.map(\.rule).joined(separator: ", ")
+        }
+    }
+
+    func record(_ adjustment: AdjustmentRecord) -> [(String, JSON)] {
+        [("id", .string(adjustment.id)), ("type", .string(adjustment.kind.rawValue)), ("order", .string(adjustment.order)),
+         ("referrer", .string(adjustment.referrer)), ("decision", .string(adjustment.decision)),
+         ("status", .string(adjustment.kind.rawValue)), ("amount", money(adjustment.amount)), ("currency", .string(plan.currency.code)),
+         ("at", .string(Value.timestampText(adjustment.at))), ("month", .string(adjustment.month.description)),
+         ("reason", .string(adjustment.reason)), ("arithmetic", .string(adjustment.arithmetic))]
+    }
+
+    /// Checks a chain: every `prev` names the previous line's hash and every hash matches
+    /// its line. Returns the 1-based line of the first break, or nil when intact.
+    public static func firstBreak(_ lines: [String]) -> (line: Int, reason: String)? {
+        var previous = genesis
+        for (index, line) in lines.enumerated() {
+            let marker = ",\"hash\":\""
+            guard let range = line.range(of: marker, options: .backwards), line.hasSuffix("\"}") else {
+                return (index + 1, "the record has no hash")
+            }
+            let body = String(line[..<range.lowerBound]) + "}"
+            let hash = String(line[range.upperBound...].dropLast(2))
+            guard body.contains("\"prev\":\"\(previous)\"") else { return (index + 1, "`prev` does not name the previous record") }
+            guard Digest.sha256(body) == hash else { return (index + 1, "the record was changed after it was written") }
+            previous = hash
+        }
+        return nil
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import TallyLedgers
+import TallyPlan
+import TallyRun
+import TallySource
+import TallyValues
+
+/// The files a run writes into its output folder, rendered as text: identical inputs,
+/// rules and as-of give byte-identical files (no wall clock, no hashing order).
+public struct RunOutputs {
+    public var decisions: String
+    public var statements: String
+    public var rejects: String
+    public var summary: String
+
+    public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) {
+        var log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
+        log.append(result)
+        decisions = log.lines.isEmpty ? "" : log.lines.joined(separator: "\n") + "\n"
+        let digits = plan.currency.minorUnits
+        func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
+        var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,paid,carried_out\n"
+        for row in result.statements {
+            csv += [RejectsFile.quote(row.referrer), row.month.description, plan.currency.code, money(row.carriedIn), money(row.earned),
+                    money(row.reductions), money(row.clawbacks), money(row.paid), money(row.carriedOut)].joined(separator: ",") + "\n"
+        }
+        statements = csv
+        rejects = RejectsFile.render(ledgers.rejects)
+        summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: inputsDigest).pretty() + "\n"
+    }
+
+    /// Writes the four files into `folder` (created if needed).
+    public func write(to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, text) in [("decisions.jsonl", decisions), ("statements.csv", statements), ("rejects.csv", rejects), ("summary.json", summary)] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent(name), options: .atomic)
+        }
+    }
+}
+
+/// Counts in and out, totals, fraud, warnings: `summary.json` and the lines printed after a run.
+public enum RunSummary {
+    static func statusCounts(_ result: RunResult) -> [(String, Int, Int64)] {
+        let order: [DecisionStatus] = [.payable, .pending, .held, .rejected, .capped, .noRule]
+        return order.map { status in
+            let matching = result.decisions.filter { $0.status == status }
+            return (status.rawValue, matching.count, matching.reduce(0) { $0 + $1.amount })
+        }
+    }
+
+    public static func json(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) -> JSON {
+        let digits = plan.currency.minorUnits
+        func money(_ minor: Int64) -> JSON { .string(Value.moneyText(minor, digits: digits)) }
+        let ledgerCounts: [JSON] = ledgers.counts.map { count in
+            .object([("file", .string(count.file)), ("ledger", .string(count.kind.rawValue)), ("read", .int(Int64(count.read))),
+                     ("accepted", .int(Int64(count.accepted))), ("rejected", .int(Int64(count.rejected))),
+                     ("duplicates", .int(Int64(count.duplicates)))])
+        }
+        let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment]
+        var fraudByCheck: [String: Int] = result.touchesRejected
+        for decision in result.decisions {
+            for check in decision.trace.fraud { fraudByCheck["order: " + check.reason, default: 0] += 1 }
+        }
+        return .object([
+            ("program", .string(plan.name)),
+            ("currency", .string(plan.currency.code)),
+            ("timezone", .string(plan.clock.zone.identifier)),
+            ("as_of", .string(Value.timestampText(result.asOf))),
+            ("rules_version", .string(plan.rulesVersion)),
+            ("inputs_digest", .string(inputsDigest)),
+            ("ledgers", .array(ledgerCounts)),
+            ("orders", .object([
+                ("processed", .int(Int64(result.ordersProcessed))),
+                ("cancelled", .int(Int64(result.cancelled.count))),
+                ("unattributed", .int(Int64(result.unattributed.count))),
+                ("unattributed_orders", .array(result.unattributed.map(JSON.string))),
+                ("after_as_of", .int(Int64(result.ordersAfterAsOf))),
+            ])),
+            ("decisions", .object(statusCounts(result).map { ($0.0, .object([("count", .int(Int64($0.1))), ("amount", money($0.2))])) })),
+            ("adjustments", .object(adjustmentKinds.map { kind in
+                let records = result.adjustments.filter { $0.kind == kind }
+                return (kind.rawValue, .object([("count", .int(Int64(records.count))), ("amount", money(records.reduce(0) { $0 + $1.amount }))]))
+            })),
+            ("statements", .object([
+                ("rows", .int(Int64(result.statements.count))),
+                ("paid", money(result.statements.reduce(0) { $0 + $1.paid })),
+            ])),
+            ("fraud", .object(fraudByCheck.keys.sorted().map { ($0, .int(Int64(fraudByCheck[$0]!))) })),
+            ("warnings", .array(result.warnings.map(JSON.string))),
+        ])
+    }
+
+    /// The short human summary printed on stdout.
+    public static func text(plan: Plan, ledgers: Ledgers, result: RunResult, output: String) -> String {
+        let digits = plan.currency.minorUnits
+        func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) + " " + plan.currency.code }
+        var out = "\(plan.name): as of \(Value.timestampText(result.asOf))\n"
+        let width = max(8, ledgers.counts.map(\.file.count).max() ?? 8)
+        out += "ledgers" + String(repeating: " ", count: width - 4) + "read  accepted  rejected\n"
+        for count in ledgers.counts {
+            out += "  " + count.file + String(repeating: " ", count: width - count.file.count + 1)
+            out += pad(count.read, 5) + "  " + pad(count.accepted, 8) + "  " + pad(count.rejected, 8)
+            if count.duplicates > 0 { out += "  (\(count.duplicates) duplicate\(count.duplicates == 1 ? "" : "s"))" }
+            out += "\n"
+        }
+        out += "orders: \(result.ordersProcessed) processed, \(result.cancelled.count) cancelled, \(result.unattributed.count) unattributed"
+        if result.ordersAfterAsOf > 0 { out += ", \(result.ordersAfterAsOf) after the as-of instant" }
+        out += "\n"
+        let counts = statusCounts(result).filter { $0.1 > 0 }
+        out += "decisions: \(result.decisions.count)" + (counts.isEmpty ? "" : " (" + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + ")") + "\n"
+        let payable = result.decisions.filter { $0.status == .payable }.reduce(0) { $0 + $1.amount }
+        let pending = result.decisions.filter { $0.status == .pending || $0.status == .held }.reduce(0) { $0 + $1.amount }
+        out += "amounts: \(money(payable)) payable, \(money(pending)) pending or held\n"
+        let refunds = result.adjustments.filter { $0.kind != .tierAdjustment }
+        if !refunds.isEmpty {
+            out += "refunds: \(refunds.count) record\(refunds.count == 1 ? "" : "s"), \(money(refunds.reduce(0) { $0 + $1.amount }))\n"
+        }
+        for warning in result.warnings { out += "warning: \(warning)\n" }
+        out += "wrote \(output)/decisions.jsonl, statements.csv, rejects.csv, summary.json\n"
+        return out
+    }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import TallyAudit
+import TallyCheck
+import TallyLedgers
+import TallyPlan
+import TallySource
+
+/// Why `explain` or `plan` could not answer, with its exit code.
+public struct CommandProblem: Error {
+    public var message: String
+    public var exitCode: Int32
+    public var diagnostics: [Diagnostic] = []
+}
+
+/// `tally explain` and `tally plan`.
+public enum Explanation {
+    /// The output folder of the project at `project`, or `./out`.
+    public static func outputFolder(project: String) -> String {
+        let file = (project as NSString).appendingPathComponent("tally.yaml")
+        if let loaded = ProjectFile.load(file).0 { return loaded.output }
+        return (project as NSString).appendingPathComponent("out")
+    }
+
+    /// The story of an order's decisions, from `decisions.jsonl` in `folder`.
+    public static func explain(order: String, folder: String) -> Result<String, CommandProblem> {
+        let path = (folder as NSString).appendingPathComponent("decisions.jsonl")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(CommandProblem(message: "no decisions at `\(path)`: run `tally run` first (or pass --out)", exitCode: 2))
+        }
+        var records: [[String: Any]] = []
+        var orderIDs: [String] = []
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+            let id = object["order"] as? String ?? ""
+            if !orderIDs.contains(id) { orderIDs.append(id) }
+            if id == order { records.append(object) }
+        }
+        guard !records.isEmpty else {
+            let help = Suggestion.didYouMean(order, among: orderIDs).map { " (\($0))" } ?? ""
+            return .failure(CommandProblem(message: "order `\(order)` has no decision in \(path)\(help): it may be cancelled, unattributed (see summary.json) or rejected as a row (see rejects.csv)", exitCode: 1))
+        }
+        return .success(Story.render(order: order, records: records))
+    }
+
+    /// The compiled plan of a project folder, or of rule files.
+    public static func plan(_ path: String) -> Result<String, CommandProblem> {
+        let yaml = path.hasSuffix(".yaml") ? path : (path as NSString).appendingPathComponent("tally.yaml")
+        if FileManager.default.fileExists(atPath: yaml) {
+            let load = ProjectLoad.load(path)
+            if let problem = load.usageError { return .failure(CommandProblem(message: problem, exitCode: 2)) }
+            guard let loaded = load.loaded, !load.diagnostics.hasErrors else {
+                return .failure(CommandProblem(message: "", exitCode: 1, diagnostics: load.diagnostics))
+            }
+            return .success(PlanPrinter.render(ProjectRun.compile(loaded)))
+        }
+        let report = CheckReport.check([path])
+        if !report.unreadable.isEmpty { return .failure(CommandProblem(message: "cannot read `\(path)`", exitCode: 2)) }
+        guard let program = report.programs.first, !report.diagnostics.hasErrors else {
+            return .failure(CommandProblem(message: "", exitCode: 1, diagnostics: report.diagnostics))
+        }
+        let files = program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
+        return .success(PlanPrinter.render(PlanCompiler.compile(program, rulesVersion: Digest.files(files))))
+    }
+}
+
+/// Renders decision records as a story a partner-support agent can read aloud.
+enum Story {
+    static func text(_ value: Any?) -> String { value as? String ?? "" }
+
+    static func render(order: String, records: [[String: Any]]) -> String {
+        let decisions = records.filter { text($0["type"]) == "decision" }
+        let adjustments = records.filter { text($0["type"]) != "decision" }
+        var out = ""
+        if let first = decisions.first, let trace = first["trace"] as? [String: Any] {
+            let facts = trace["order"] as? [String: Any] ?? [:]
+            out += "Order \(order): \(text(facts["date"])) (\(text(facts["at"]))), \(text(facts["channel"])), customer \(text(facts["customer"]))"
+            out += (facts["new_customer"] as? Bool ?? false) ? " (new customer)\n" : "\n"
+            out += "  net \(text(facts["net"])) \(text(facts["currency"]))"
+            if let rate = facts["fx_rate"] as? String {
+                out += " × \(rate) = \(text(facts["net_converted"])) \(text(facts["converted_to"]))"
+            }
+            out += "\n\nTouches\n"
+            for touch in trace["touches"] as? [[String: Any]] ?? [] {
+                let kept = touch["kept"] as? Bool ?? false
+                out += "  \(kept ? "✓" : "✗") \(text(touch["evidence"])) \(text(touch["id"])) → \(text(touch["referrer"])) at \(text(touch["at"]))"
+                if let code = touch["code"] as? String { out += " code \(code)" }
+                if let answer = touch["answer"] as? String { out += " \"\(answer)\"" }
+                if let why = touch["excluded"] as? String { out += "\n      excluded: \(why)" }
+                out += "\n"
+            }
+            out += "\nEvidence \(text(trace["evidence"])), model \(text(trace["model"]))\n"
+            let weights = trace["weights"] as? [String: Any] ?? [:]
+            out += "Credit: " + decisions.map { "\(text($0["referrer"])) weight \(text(weights[text($0["referrer"])]))" }.joined(separator: ", ") + "\n"
+        }
+        for decision in decisions {
+            let referrer = text(decision["referrer"])
+            let trace = decision["trace"] as? [String: Any] ?? [:]
+            let credit = trace["credit"] as? [String: Any] ?? [:]
+            out += "\n── \(referrer): \(text(decision["status"])) \(text(decision["amount"])) \(text(decision["currency"]))"
+            if let payable = decision["payable_on"] as? String { out += ", payable on \(payable)" }
+            out += "\n   \(text(decision["outcome"]))\n"
+            out += "   credit \(text(credit["share"])): \(text(credit["arithmetic"]))\n"
+            for check in trace["fraud"] as? [[String: Any]] ?? [] {
+                let saw = (check["saw"] as? [String: Any] ?? [:]).keys.sorted().map { "\($0) = \(text((check["saw"] as? [String: Any])?[$0]))" }
+                out += "   ⚑ \(text(check["action"])) \"\(text(check["check"]))\" [\(text(check["at"]))]: \(text(check["condition"]))"
+                out += saw.isEmpty ? "\n" : "; saw " + saw.joined(separator: ", ") + "\n"
+            }
+            for rule in trace["rules"] as? [[String: Any]] ?? [] {
+                let name = "\(text(rule["rule"])) \"\(text(rule["title"]))\""
+                switch text(rule["outcome"]) {
+                case "paid":
+                    out += "   ✓ \(name): \(text(rule["amount"]))\n"
+                    for line in rule["arithmetic"] as? [String] ?? [] { out += "       \(line)\n" }
+                case "replaced":
+                    out += "   ↷ \(name): matched, replaced by \(text(rule["replaced_by"]))\n"
+                default:
+                    out += "   ✗ \(name): \(text(rule["outcome"])): \(text(rule["failed"]))"
+                    if let label = rule["because"] as? String { out += " (because \"\(label)\")" }
+                    let saw = rule["saw"] as? [String: Any] ?? [:]
+                    if !saw.isEmpty { out += "; saw " + saw.keys.sorted().map { "\($0) = \(text(saw[$0]))" }.joined(separator: ", ") }
+                    out += "\n"
+                }
+            }
+            for adjustment in trace["adjustments"] as? [[String: Any]] ?? [] {
+                out += "   ↘ \(text(adjustment["kind"])) by \(text(adjustment["rule"])): \(text(adjustment["before"])) → \(text(adjustment["after"])) (\(text(adjustment["note"])))\n"
+            }
+            for record in adjustments where text(record["decision"]) == text(decision["id"]) {
+                out += "   ↘ \(text(record["type"])) \(text(record["amount"])) in \(text(record["month"])): \(text(record["reason"]))\n"
+                out += "       \(text(record["arithmetic"]))\n"
+            }
+            out += "   = \(text(decision["amount"])) \(text(decision["currency"])) \(text(decision["status"]))"
+            let net = adjustments.filter { text($0["decision"]) == text(decision["id"]) }
+            if !net.isEmpty { out += ", before the \(net.count) adjustment\(net.count == 1 ? "" : "s") above" }
+            out += "\n"
+        }
+        return out
+    }
+}

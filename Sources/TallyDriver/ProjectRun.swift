@@ -1,0 +1,81 @@
+import Foundation
+import TallyAudit
+import TallyLedgers
+import TallyPlan
+import TallyRun
+import TallySource
+import TallyValues
+
+/// `tally run`: load the project, compile the plan, run it, write the outputs.
+public struct ProjectRun {
+    public var load: ProjectLoad
+    public var plan: Plan?
+    public var result: RunResult?
+    public var outputs: RunOutputs?
+    public var outputFolder: String?
+    /// A problem with the invocation or the file system (exit code 2).
+    public var usageError: String?
+
+    public var exitCode: Int32 {
+        if usageError != nil || load.usageError != nil { return 2 }
+        if load.diagnostics.hasErrors || result == nil { return 1 }
+        return load.loaded?.ledgers.rejects.isEmpty == false ? 1 : 0
+    }
+
+    /// Reads an as-of argument: an ISO timestamp, or a date meaning the end of that
+    /// local day in the program's time zone.
+    public static func asOf(_ text: String, clock: ProgramClock) -> Timestamp? {
+        if let exact = Timestamp.parse(text) { return exact }
+        if let date = CivilDate(iso: Substring(text)) {
+            return Timestamp(secondsSinceEpoch: clock.startOfDay(date.adding(days: 1)).secondsSinceEpoch - 1)
+        }
+        return nil
+    }
+
+    /// Runs the project at `path`; `write` false computes everything without writing.
+    public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true) -> ProjectRun {
+        var run = ProjectRun(load: ProjectLoad.load(path))
+        guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
+        let plan = compile(loaded)
+        run.plan = plan
+        var asOf: Timestamp?
+        if let asOfText {
+            guard let instant = ProjectRun.asOf(asOfText, clock: plan.clock) else {
+                run.usageError = "`--as-of \(asOfText)` is not a date or timestamp (write 2026-05-31 or 2026-05-31T23:59:59Z)"
+                return run
+            }
+            asOf = instant
+        }
+        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf)
+        run.result = result
+        let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })
+        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, inputsDigest: inputs)
+        run.outputs = outputs
+        let folder = output ?? loaded.project.output
+        run.outputFolder = folder
+        if write {
+            do {
+                try outputs.write(to: folder)
+            } catch {
+                run.usageError = "cannot write the outputs to `\(folder)`: \(error.localizedDescription)"
+            }
+        }
+        return run
+    }
+
+    /// The plan of a loaded project, with the rules version from its rule files.
+    public static func compile(_ loaded: LoadedProject) -> Plan {
+        let files = loaded.program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
+        return PlanCompiler.compile(loaded.program, rulesVersion: Digest.files(files))
+    }
+
+    static func relative(_ path: String, to folder: String) -> String {
+        folder.isEmpty || !path.hasPrefix(folder + "/") ? path : String(path.dropFirst(folder.count + 1))
+    }
+
+    /// The human summary for stdout.
+    public var summaryText: String {
+        guard let plan, let result, let loaded = load.loaded else { return "" }
+        return RunSummary.text(plan: plan, ledgers: loaded.ledgers, result: result, output: outputFolder ?? "")
+    }
+}

@@ -1,0 +1,80 @@
+import TallyCheck
+
+/// Attribution models: the weight each kept touch gets. Touches come sorted by
+/// (instant, input order), so the first is the earliest and the last the latest.
+enum AttributionModel {
+    static func weights(_ model: AttributionSettings.Model, touches: [Touch], at orderTime: Int64) -> [Weight] {
+        let count = touches.count
+        guard count > 0 else { return [] }
+        var weights = Array(repeating: Weight.zero, count: count)
+        switch model {
+        case .lastTouch:
+            weights[count - 1] = .one
+        case .firstTouch:
+            weights[0] = .one
+        case .linear:
+            for index in 0..<count { weights[index] = .fraction(1, Int64(count)) }
+        case .timeDecay(let halfLife):
+            for (index, touch) in touches.enumerated() {
+                weights[index] = .decay(age: orderTime - touch.at.secondsSinceEpoch, halfLife: halfLife)
+            }
+        case .positionBased(let first, let last):
+            if count == 1 {
+                weights[0] = .one
+            } else if count == 2 {
+                // Two touches split first:last in their ratio (40/40 -> 50/50).
+                let total = first + last
+                if total == 0 {
+                    weights[0] = .fraction(1, 2)
+                    weights[1] = .fraction(1, 2)
+                } else {
+                    weights[0] = .fraction(first, total)
+                    weights[1] = .fraction(last, total)
+                }
+            } else {
+                weights[0] = .fraction(first, 10_000)
+                weights[count - 1] = .fraction(last, 10_000)
+                let middle = 10_000 - first - last
+                for index in 1..<(count - 1) { weights[index] = .fraction(middle, 10_000 * Int64(count - 2)) }
+            }
+        }
+        return weights
+    }
+}
+
+/// Splits an amount by weights with the largest remainder method, so the parts add up
+/// exactly. Equal remainders: the earlier `priority` (the referrer whose earliest kept
+/// touch is earliest) gets the unit first.
+enum LargestRemainder {
+    static func split(_ amount: Int64, weights: [Weight], priority: [Int]) -> [Int64] {
+        let total = weights.reduce(Int128(0)) { $0 + Int128($1.raw) }
+        guard total > 0, amount != 0 else { return Array(repeating: 0, count: weights.count) }
+        let negative = amount < 0
+        let magnitude = Int128(negative ? -amount : amount)
+        var parts: [Int64] = []
+        var remainders: [(Int128, Int, Int)] = []
+        var assigned: Int128 = 0
+        for (index, weight) in weights.enumerated() {
+            let product = magnitude * Int128(weight.raw)
+            let base = product / total
+            parts.append(Int64(base))
+            assigned += base
+            remainders.append((product % total, priority[index], index))
+        }
+        remainders.sort { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+        var left = Int(magnitude - assigned)
+        var cursor = 0
+        while left > 0 {
+            parts[remainders[cursor].2] += 1
+            left -= 1
+            cursor += 1
+        }
+        return negative ? parts.map { -$0 } : parts
+    }
+
+    /// Splits `amount` in proportion to integer amounts (for per-order caps).
+    static func split(_ amount: Int64, proportionalTo amounts: [Int64], priority: [Int]) -> [Int64] {
+        let weights = amounts.map { Weight(raw: UInt64(max(0, $0))) }
+        return split(amount, weights: weights, priority: priority)
+    }
+}

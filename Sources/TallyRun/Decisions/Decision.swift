@@ -1,0 +1,149 @@
+import TallyValues
+
+/// The status of a decision or adjustment record (DESIGN.md, "Outputs").
+public enum DecisionStatus: String, Sendable, Equatable {
+    case pending, payable, held, rejected, capped
+    case noRule = "no_rule"
+}
+
+/// One decision: what one credited referrer earns on one order, and why.
+public struct Decision: Sendable {
+    /// `ORDER/REFERRER`: stable across runs.
+    public var id: String
+    public var order: String
+    public var referrer: String
+    public var referrerIndex: Int32
+    public var orderAt: Timestamp
+    public var orderDate: CivilDate
+    public var status: DecisionStatus
+    /// The sum of the rule lines, before limits.
+    public var ruleTotal: Int64
+    /// What the decision pays after limits (0 when rejected or capped).
+    public var amount: Int64
+    /// Payable-on date (nil while held for review or rejected).
+    public var payableOn: CivilDate?
+    /// The fraud or limit rule that blocked or held it, in words.
+    public var reason: String?
+    public var lines: [RuleLine]
+    public var trace: DecisionTrace
+}
+
+/// One rule's payment in a decision.
+public struct RuleLine: Sendable, Equatable {
+    public var rule: String
+    public var amount: Int64
+}
+
+/// Everything that explains a decision.
+public struct DecisionTrace: Sendable {
+    public var order: OrderFacts
+    public var touches: [TouchTrace]
+    public var evidence: String
+    public var model: String
+    public var weights: [(referrer: String, weight: String)]
+    public var credit: CreditTrace
+    public var fraud: [FraudTrace]
+    public var rules: [RuleTrace]
+    public var adjustments: [AdjustmentTrace]
+}
+
+/// The order as the decision saw it.
+public struct OrderFacts: Sendable {
+    public var id: String
+    public var at: Timestamp
+    public var localDate: CivilDate
+    public var channel: String
+    public var customer: String
+    public var isNewCustomer: Bool
+    public var currency: String
+    /// Net in the order's currency, and converted when it differs.
+    public var net: Int64
+    public var netMinorUnits: Int
+    public var rate: ExactDecimal?
+    public var convertedNet: Int64
+}
+
+/// A touch considered for the order: kept, or excluded and why.
+public struct TouchTrace: Sendable, Equatable {
+    public var evidence: String
+    public var id: String
+    public var referrer: String
+    public var at: Timestamp
+    public var code: String
+    /// nil when kept.
+    public var excluded: String?
+}
+
+/// The referrer's share and the split of the order's money.
+public struct CreditTrace: Sendable {
+    public var weight: String
+    public var share: String
+    public var net: Int64
+    public var gross: Int64
+    public var shipping: Int64
+    public var arithmetic: String
+}
+
+/// A fraud check that fired on this decision (or on one of its touches).
+public struct FraudTrace: Sendable, Equatable {
+    public var subject: String
+    public var action: String
+    public var reason: String
+    public var condition: String
+    public var saw: [(String, String)]
+    public var location: String
+
+    public static func == (a: FraudTrace, b: FraudTrace) -> Bool {
+        a.subject == b.subject && a.action == b.action && a.reason == b.reason && a.condition == b.condition
+    }
+}
+
+/// One rule's outcome for a decision.
+public struct RuleTrace: Sendable {
+    public enum Outcome: String, Sendable {
+        case paid
+        case notEffective = "not effective"
+        case notMatched = "not matched"
+        case replaced
+    }
+    public var rule: String
+    public var title: String
+    public var outcome: Outcome
+    /// The condition that failed (not matched), with its label and the values it saw.
+    public var failed: String?
+    public var label: String?
+    public var saw: [(String, String)]
+    /// The rule that replaced this one.
+    public var replacedBy: String?
+    public var amount: Int64?
+    /// The arithmetic of each pay clause.
+    public var arithmetic: [String]
+    public var location: String
+}
+
+/// An adjustment applied to a decision (a cap), in the decision's own trace.
+public struct AdjustmentTrace: Sendable {
+    public var kind: String
+    public var rule: String
+    public var before: Int64
+    public var after: Int64
+    public var note: String
+}
+
+/// A record that changes what was decided: refund reductions and clawbacks, tier
+/// top-ups. Nothing is edited in place; these records add up.
+public struct AdjustmentRecord: Sendable {
+    public enum Kind: String, Sendable { case reduction, clawback, tierAdjustment = "tier_adjustment" }
+    public var id: String
+    public var kind: Kind
+    public var decision: String
+    public var order: String
+    public var referrer: String
+    public var referrerIndex: Int32
+    public var at: Timestamp
+    /// The statement month it counts in.
+    public var month: CalendarMonth
+    public var amount: Int64
+    public var reason: String
+    public var arithmetic: String
+}

@@ -1,0 +1,84 @@
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+/// An order as rules see it: amounts converted to the program currency.
+struct OrderView {
+    var order: Order
+    var lines: [LineView]
+    var gross: Int64
+    var discount: Int64
+    var net: Int64
+    var shipping: Int64
+    var tax: Int64
+    var giftWrap: Int64
+    var localDate: CivilDate
+    /// The code that became coupon evidence, or "".
+    var coupon: String
+    /// The FX rate used, when the order is in another currency.
+    var rate: ExactDecimal?
+}
+
+/// A line as rules see it, in the program currency.
+struct LineView {
+    var line: OrderLine
+    var price: Int64
+    var amount: Int64
+    var discount: Int64
+    var net: Int64 { amount - discount }
+}
+
+/// What is known about the order's customer at the order's moment.
+struct CustomerFacts {
+    var id: String
+    var email: String
+    var isNew: Bool
+    var orderCount: Int
+    var firstOrderAt: Timestamp?
+    /// The latest earlier non-cancelled order, for `is_new(within:)`.
+    var previousOrderAt: Timestamp?
+}
+
+/// One piece of evidence for an order.
+struct Touch {
+    enum Evidence: String { case coupon, click, survey }
+    var evidence: Evidence
+    var at: Timestamp
+    var referrer: Int32
+    /// The click's index in the ledger, for clicks.
+    var click: Int?
+    var code: String
+    var id: String
+    /// Input order, for ties at the same instant (a later row is a later touch).
+    var sequence: Int
+}
+
+/// A referrer's share of an order, as rules see it.
+struct CreditView {
+    var weight: Weight
+    var totalWeight: Weight
+    var evidence: String
+    var net: Int64
+    var gross: Int64
+    var discount: Int64
+    var shipping: Int64
+    var tax: Int64
+    var giftWrap: Int64
+
+    /// The share as an exact fraction.
+    var share: Fraction { Fraction(Int128(weight.raw), Int128(totalWeight.raw)) }
+}
+
+/// Everything an expression can read while it is evaluated.
+struct Scope {
+    var order: OrderView?
+    var customer: CustomerFacts?
+    var referrer: Referrer?
+    var touch: Touch?
+    var click: Click?
+    var credit: CreditView?
+    var line: LineView?
+    /// The instant aggregates are anchored at (the touch's or the order's).
+    var now: Timestamp
+    var aggregates: AggregateIndexes?
+}

@@ -1,0 +1,34 @@
+import TallyLedgers
+import TallyValues
+
+/// Everything a run produces, in deterministic order.
+public struct RunResult: Sendable {
+    public var asOf: Timestamp
+    public var decisions: [Decision] = []
+    public var adjustments: [AdjustmentRecord] = []
+    public var statements: [StatementRow] = []
+    /// Orders with no credited referrer, in processing order.
+    public var unattributed: [String] = []
+    public var cancelled: [String] = []
+    /// Orders and refunds after the as-of instant, ignored as not yet happened.
+    public var ordersAfterAsOf = 0
+    public var refundsAfterAsOf = 0
+    public var clicksAfterAsOf = 0
+    /// Warnings about the data that do not reject a row (refunds above the net).
+    public var warnings: [String] = []
+    /// Touches rejected by fraud checks, by check reason.
+    public var touchesRejected: [String: Int] = [:]
+    public var ordersProcessed = 0
+}
+
+/// A statement line: one referrer, one month.
+public struct StatementRow: Sendable, Equatable {
+    public var referrer: String
+    public var month: CalendarMonth
+    public var carriedIn: Int64
+    public var earned: Int64
+    public var reductions: Int64
+    public var clawbacks: Int64
+    public var paid: Int64
+    public var carriedOut: Int64
+}

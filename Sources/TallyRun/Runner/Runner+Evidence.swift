@@ -1,0 +1,169 @@
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+/// What order checks decided for one decision.
+enum OrderVerdict {
+    case clear
+    case hold(String)
+    case reject(String)
+}
+
+extension Runner {
+    /// Every touch considered for the order, with a trace entry each: coupons on the
+    /// order, clicks of the customer in the lookback (screened by touch checks), and
+    /// survey answers naming the order.
+    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts) -> ([Touch], [TouchTrace]) {
+        var touches: [Touch] = []
+        var traces: [TouchTrace] = []
+        func referrerID(_ index: Int32) -> String { ledgers.referrers[Int(index)].id }
+
+        // Coupons: codes on the order, mapped by assignments valid at the order's instant.
+        for (position, code) in order.promoCodes.enumerated() {
+            guard let assignments = assignmentsByCode[code.uppercased()] else { continue }
+            let valid = assignments.filter { ($0.validFrom.map { $0 <= order.at } ?? true) && ($0.validUntil.map { order.at < $0 } ?? true) }
+            if valid.isEmpty {
+                for assignment in assignments {
+                    traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code,
+                                             excluded: "the code's assignment is not valid at the order's time (\(AssignmentText.window(assignment)))"))
+                }
+                continue
+            }
+            for assignment in valid {
+                touches.append(Touch(evidence: .coupon, at: order.at, referrer: assignment.referrer, click: nil, code: code, id: code,
+                                     sequence: Int.max / 2 + position))
+                traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code, excluded: nil))
+            }
+        }
+
+        // Clicks: the customer's clicks up to the order, inclusive lookback.
+        let lookback = plan.attribution.lookbackSeconds
+        if var window = customerClicks[order.customer] {
+            // Keep twice the lookback so a trace can name the clicks that just missed it.
+            let forget = order.at.secondsSinceEpoch - 2 * lookback
+            let drop = window.prefix { ledgers.clicks[$0].at.secondsSinceEpoch < forget }.count
+            if drop > 0 { window.removeFirst(drop) }
+            customerClicks[order.customer] = window.isEmpty ? nil : window
+            let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks[$0].at.secondsSinceEpoch > lookback }
+            for index in tooOld.suffix(3) {
+                let click = ledgers.clicks[index]
+                let age = order.at.secondsSinceEpoch - click.at.secondsSinceEpoch
+                traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
+                                         excluded: "older than the lookback: \(Value.duration(age)) before the order, lookback \(Value.duration(lookback))"))
+            }
+            for index in window where order.at.secondsSinceEpoch - ledgers.clicks[index].at.secondsSinceEpoch <= lookback {
+                let click = ledgers.clicks[index]
+                let touch = Touch(evidence: .click, at: click.at, referrer: click.referrer, click: index, code: "", id: click.id, sequence: index)
+                if let rejection = screenTouch(touch, click: click, order: view, customer: customer) {
+                    traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
+                                             excluded: rejection.text))
+                    result.touchesRejected["touch: " + rejection.reason, default: 0] += 1
+                    continue
+                }
+                touches.append(touch)
+                traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "", excluded: nil))
+            }
+        }
+
+        // Survey answers: they name their order and stand at its instant.
+        for (position, answer) in (surveysByOrder[order.id] ?? []).enumerated() {
+            guard let referrer = answer.referrer else { continue }
+            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(answer.source.line)",
+                                 sequence: Int.max / 2 + 1000 + position))
+            traces.append(TouchTrace(evidence: "survey", id: "survey:\(answer.source.line)", referrer: referrerID(referrer), at: order.at,
+                                     code: answer.answer, excluded: nil))
+        }
+        return (touches, traces)
+    }
+
+    /// Keeps only the strongest evidence class present; marks the others in the trace.
+    func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) -> [Touch] {
+        let order = plan.attribution.evidence
+        guard let strongest = order.first(where: { name in touches.contains { $0.evidence.rawValue == name } }) else {
+            for index in traces.indices where traces[index].excluded == nil {
+                traces[index].excluded = "`\(traces[index].evidence)` is not listed under `evidence`"
+            }
+            return []
+        }
+        for index in traces.indices where traces[index].excluded == nil && traces[index].evidence != strongest {
+            traces[index].excluded = order.contains(traces[index].evidence)
+                ? "weaker evidence: `\(strongest)` is present and ranks higher"
+                : "`\(traces[index].evidence)` is not listed under `evidence`"
+        }
+        return touches.filter { $0.evidence.rawValue == strongest }.sorted { ($0.at, $0.sequence) < ($1.at, $1.sequence) }
+    }
+
+    /// The first touch check that rejects this click for this order, in words.
+    func screenTouch(_ touch: Touch, click: Click, order: OrderView, customer: CustomerFacts) -> (reason: String, text: String)? {
+        guard !plan.touchChecks.isEmpty else { return nil }
+        let scope = Scope(order: order, customer: customer, referrer: ledgers.referrers[Int(click.referrer)], touch: touch, click: click,
+                          credit: nil, line: nil, now: click.at, aggregates: aggregates)
+        for check in plan.touchChecks where check.action == .reject {
+            if interpreter.evaluate(check.condition, scope).isTrueValue {
+                let saw = TraceValues.saw(check.condition, scope, interpreter: interpreter)
+                return (check.reason, "rejected by fraud check \"\(check.reason)\" (\(check.location)): \(check.text); saw " + saw.map { "\($0.0) = \($0.1)" }.joined(separator: ", "))
+            }
+        }
+        return nil
+    }
+
+    /// Runs the order checks for one referrer's decision.
+    func screenOrder(_ scope: inout Scope) -> ([FraudTrace], OrderVerdict) {
+        var fired: [FraudTrace] = []
+        var verdict = OrderVerdict.clear
+        for check in plan.orderChecks {
+            var checkScope = scope
+            if !check.readsReferrer { checkScope.referrer = nil }
+            guard interpreter.evaluate(check.condition, checkScope).isTrueValue else { continue }
+            fired.append(FraudTrace(subject: "order", action: check.action.rawValue, reason: check.reason, condition: check.text,
+                                    saw: TraceValues.saw(check.condition, checkScope, interpreter: interpreter), location: check.location))
+            switch (check.action, verdict) {
+            case (.reject, .reject): break
+            case (.reject, _): verdict = .reject(check.reason)
+            case (.hold, .clear): verdict = .hold(check.reason)
+            default: break
+            }
+        }
+        return (fired, verdict)
+    }
+}
+
+enum AssignmentText {
+    static func window(_ assignment: PromoAssignment) -> String {
+        "valid " + (assignment.validFrom.map { "from \(Value.timestampText($0))" } ?? "") +
+            (assignment.validUntil.map { " until \(Value.timestampText($0))" } ?? "")
+    }
+}
+
+/// The values a condition read, for traces: each field and aggregate it reads, with
+/// what it held.
+enum TraceValues {
+    static func saw(_ code: Code, _ scope: Scope, interpreter: Interpreter) -> [(String, String)] {
+        var out: [(String, String)] = []
+        func visit(_ code: Code) {
+            switch code {
+            case .field(let slot):
+                let name = PlanPrinter.slotName(slot, interpreter.plan)
+                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+            case .isNewWithin(let window):
+                let name = "customer.is_new(within: \(Value.duration(window)))"
+                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+            case .aggregate(let index, _):
+                let name = interpreter.plan.aggregates[index].text
+                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+            case .lookup(let index, let keys):
+                keys.forEach(visit)
+                let name = interpreter.plan.tables[index].name + "[…]"
+                out.append((name, interpreter.evaluate(code, scope).description))
+            case .constant: break
+            case .not(let inner), .negate(let inner), .labelled(let inner, _): visit(inner)
+            case .and(let items), .or(let items), .list(let items), .call(_, let items): items.forEach(visit)
+            case .compare(_, let a, let b), .arithmetic(_, let a, let b), .member(let a, let b, _):
+                visit(a)
+                visit(b)
+            }
+        }
+        visit(code)
+        return out
+    }
+}

@@ -1,0 +1,48 @@
+import TallyPlan
+import TallyValues
+
+extension Runner {
+    /// Applies the limits in the order written. A per-order limit caps the order's total
+    /// across referrers, reduced in proportion (largest remainder, ties to the earliest
+    /// touch). A per-referrer limit counts decision totals after earlier limits in the
+    /// order's local month (quarter, year); the decision that crosses it keeps its status
+    /// with a `cap` adjustment, later ones are `capped` at 0.00. Rejected decisions count
+    /// nothing; held ones count.
+    mutating func applyLimits(_ decisions: inout [Decision], orderView: OrderView) {
+        for (limitIndex, limit) in plan.limits.enumerated() {
+            let live = decisions.indices.filter { decisions[$0].status != .rejected && decisions[$0].amount > 0 }
+            if let months = limit.months {
+                let date = orderView.localDate
+                let period = (date.year * 12 + date.month - 1) / months
+                for index in live {
+                    let key = LimitKey(limit: limitIndex, referrer: decisions[index].referrerIndex, period: period)
+                    let used = limitUse[key] ?? 0
+                    let before = decisions[index].amount
+                    let room = max(0, limit.amount - used)
+                    let after = min(before, room)
+                    limitUse[key] = used + after
+                    guard after < before else { continue }
+                    reduce(&decisions[index], to: after, limit: limit,
+                           note: "\(money(used)) already counted this period, \(money(room)) left of \(money(limit.amount))")
+                }
+            } else {
+                let total = live.reduce(Int64(0)) { $0 + decisions[$1].amount }
+                guard total > limit.amount else { continue }
+                let parts = LargestRemainder.split(limit.amount, proportionalTo: live.map { decisions[$0].amount }, priority: Array(live.indices))
+                for (position, index) in live.enumerated() where parts[position] < decisions[index].amount {
+                    reduce(&decisions[index], to: parts[position], limit: limit,
+                           note: "the order's total \(money(total)) is over \(money(limit.amount)); shared in proportion")
+                }
+            }
+        }
+    }
+
+    func reduce(_ decision: inout Decision, to after: Int64, limit: PlannedLimit, note: String) {
+        decision.trace.adjustments.append(AdjustmentTrace(kind: "cap", rule: limit.text, before: decision.amount, after: after, note: note))
+        decision.amount = after
+        if after == 0 {
+            decision.status = .capped
+            decision.reason = limit.text
+        }
+    }
+}

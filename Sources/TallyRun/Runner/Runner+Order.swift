@@ -1,0 +1,188 @@
+import TallyCheck
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+extension Runner {
+    /// Converts an order's money into the program currency (rate of the order's local date).
+    func view(of order: Order) -> OrderView {
+        let localDate = plan.clock.localDate(of: order.at)
+        var rate: ExactDecimal?
+        if order.currency != plan.currency { rate = ledgers.fxRate(order.currency.code, on: localDate)?.rate }
+        let scale = order.currency.minorUnits - plan.currency.minorUnits
+        func convert(_ minor: Int64) -> Int64 {
+            var value = Fraction(minor)
+            if let rate { value = value * rate.fraction }
+            // Minor units differ between currencies (JPY 0, USD 2, KWD 3).
+            if scale > 0 { for _ in 0..<scale { value = value * Fraction(1, 10) } }
+            if scale < 0 { for _ in 0..<(-scale) { value = value * Fraction(10) } }
+            return rate == nil && scale == 0 ? minor : value.roundedHalfEven
+        }
+        let lines = order.lines.map { LineView(line: $0, price: convert($0.price), amount: convert($0.amount), discount: convert($0.discount)) }
+        let gross = lines.reduce(0) { $0 + $1.amount }
+        let discount = lines.reduce(convert(order.orderDiscount)) { $0 + $1.discount }
+        return OrderView(order: order, lines: lines, gross: gross, discount: discount, net: gross - discount,
+                         shipping: convert(order.shipping), tax: convert(order.tax), giftWrap: convert(order.giftWrap),
+                         localDate: localDate, coupon: "", rate: rate)
+    }
+
+    mutating func process(_ order: Order) {
+        result.ordersProcessed += 1
+        if order.isCancelled {
+            result.cancelled.append(order.id)
+            return
+        }
+        var orderView = view(of: order)
+        let state = customers[order.customer] ?? CustomerState()
+        let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: state.count,
+                                     firstOrderAt: state.firstAt ?? order.at, previousOrderAt: state.lastAt)
+        defer {
+            var updated = state
+            updated.count += 1
+            if updated.firstAt == nil { updated.firstAt = order.at }
+            updated.lastAt = order.at
+            customers[order.customer] = updated
+        }
+
+        // Evidence, screening, priority.
+        var (touches, traces) = gatherTouches(order, orderView, customer)
+        let kept = prioritise(&touches, &traces)
+        if let coupon = kept.first(where: { $0.evidence == .coupon }) { orderView.coupon = coupon.code }
+        recordOrderAggregates(order, orderView)
+        guard !kept.isEmpty else {
+            result.unattributed.append(order.id)
+            return
+        }
+
+        // Attribution: weights per touch, summed per referrer in order of first touch.
+        let weights = AttributionModel.weights(plan.attribution.model, touches: kept, at: order.at.secondsSinceEpoch)
+        var referrers: [Int32] = []
+        var referrerWeight: [Int32: Weight] = [:]
+        for (touch, weight) in zip(kept, weights) {
+            if referrerWeight[touch.referrer] == nil { referrers.append(touch.referrer) }
+            referrerWeight[touch.referrer, default: .zero] = referrerWeight[touch.referrer, default: .zero] + weight
+        }
+        referrers = referrers.filter { referrerWeight[$0]! > .zero }
+        let referrerWeights = referrers.map { referrerWeight[$0]! }
+        let totalWeight = referrerWeights.reduce(Weight.zero, +)
+        let priority = Array(referrers.indices)
+        func split(_ amount: Int64) -> [Int64] { LargestRemainder.split(amount, weights: referrerWeights, priority: priority) }
+        let nets = split(orderView.net), grosses = split(orderView.gross), discounts = split(orderView.discount)
+        let shippings = split(orderView.shipping), taxes = split(orderView.tax), wraps = split(orderView.giftWrap)
+        let evidence = kept[0].evidence.rawValue
+        let modelText = AttributionText.model(plan.attribution.model)
+        let weightTrace = zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.decimal.description) }
+
+        let facts = OrderFacts(id: order.id, at: order.at, localDate: orderView.localDate, channel: order.channel,
+                               customer: order.customer, isNewCustomer: customer.isNew, currency: order.currency.code,
+                               net: order.net, netMinorUnits: order.currency.minorUnits, rate: orderView.rate,
+                               convertedNet: orderView.net)
+
+        // Credits, then order checks (which may count credits), then rules.
+        var credits: [CreditView] = []
+        for (position, referrer) in referrers.enumerated() {
+            let credit = CreditView(weight: referrerWeights[position], totalWeight: totalWeight, evidence: evidence,
+                                    net: nets[position], gross: grosses[position], discount: discounts[position],
+                                    shipping: shippings[position], tax: taxes[position], giftWrap: wraps[position])
+            credits.append(credit)
+            let referrerID = ledgers.referrers[Int(referrer)].id
+            aggregates.record(.credits, at: order.at, keys: { $0 == "referrer" ? referrerID : ($0 == "customer" ? order.customer : nil) },
+                              value: credit.net, label: { $0 == "referrer" ? referrerID : order.customer })
+        }
+
+        var pending: [Decision] = []
+        for (position, referrerIndex) in referrers.enumerated() {
+            let referrer = ledgers.referrers[Int(referrerIndex)]
+            let credit = credits[position]
+            var scope = Scope(order: orderView, customer: customer, referrer: referrer, touch: nil, click: nil, credit: credit,
+                              line: nil, now: order.at, aggregates: aggregates)
+            let shareText = AttributionText.share(credit.share)
+            let creditTrace = CreditTrace(
+                weight: credit.weight.decimal.description, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
+                arithmetic: referrers.count == 1
+                    ? "the whole order: net \(money(orderView.net))"
+                    : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
+            let (fraud, verdict) = screenOrder(&scope)
+            var decision = Decision(
+                id: "\(order.id)/\(referrer.id)", order: order.id, referrer: referrer.id, referrerIndex: referrerIndex,
+                orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
+                reason: nil, lines: [],
+                trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,
+                                     credit: creditTrace, fraud: fraud, rules: [], adjustments: []))
+            if case .reject(let reason) = verdict {
+                decision.status = .rejected
+                decision.reason = reason
+                pending.append(decision)
+                continue
+            }
+            let evaluation = evaluateRules(&scope, decision: decision.id)
+            decision.lines = evaluation.lines
+            decision.trace.rules = evaluation.traces
+            decision.ruleTotal = evaluation.lines.reduce(0) { $0 + $1.amount }
+            decision.amount = decision.ruleTotal
+            if evaluation.lines.isEmpty { decision.status = .noRule }
+            if case .hold(let reason) = verdict {
+                decision.status = .held
+                decision.reason = reason
+            }
+            pending.append(decision)
+        }
+        applyLimits(&pending, orderView: orderView)
+        for index in pending.indices { settle(&pending[index]) }
+        var positions: [Int] = []
+        for decision in pending {
+            positions.append(result.decisions.count)
+            result.decisions.append(decision)
+        }
+        decisionsByOrder[order.id] = positions
+        orderNets[order.id] = (order.net, order.currency)
+    }
+
+    /// Final status and payable-on date from the hold and the as-of instant.
+    func settle(_ decision: inout Decision) {
+        switch decision.status {
+        case .rejected, .held:
+            decision.payableOn = nil
+        case .capped, .noRule:
+            decision.payableOn = nil
+        case .pending, .payable:
+            let date = decision.orderDate.adding(days: plan.holdDays ?? 0)
+            decision.payableOn = date
+            decision.status = plan.clock.startOfDay(date) <= asOf ? .payable : .pending
+        }
+    }
+
+    func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: plan.currency.minorUnits) }
+
+    mutating func recordOrderAggregates(_ order: Order, _ view: OrderView) {
+        guard plan.aggregates.contains(where: { $0.events == .orders }) else { return }
+        aggregates.record(.orders, at: order.at, keys: { key in
+            switch key {
+            case "customer": return order.customer
+            case "coupon": return view.coupon
+            case "channel": return order.channel
+            case "email": return order.email.lowercased()
+            default: return nil
+            }
+        }, value: view.net, label: { field in
+            switch field {
+            case "customer": return order.customer
+            case "email": return order.email.lowercased()
+            case "coupon": return view.coupon
+            case "channel": return order.channel
+            default: return ""
+            }
+        })
+    }
+}
+
+/// Words for traces.
+enum AttributionText {
+    static func model(_ model: AttributionSettings.Model) -> String { PlanPrinter.modelText(model) }
+
+    /// A share as a percent with up to 4 decimals.
+    static func share(_ share: Fraction) -> String {
+        let points = Fraction(share.numerator * 1_000_000, share.denominator).roundedHalfEven
+        return ExactDecimal(significand: points, scale: 4).normalized.description + "%"
+    }
+}

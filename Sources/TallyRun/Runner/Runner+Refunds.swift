@@ -1,0 +1,55 @@
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+extension Runner {
+    /// Refunds in time order: each claws back `round(amount × refunded so far / order
+    /// net) − already clawed` from every decision of the order (cumulative, so parts add
+    /// up exactly). Before payable-on it is a `reduction` in the decision's statement
+    /// month; from payable-on on, a `clawback` in the refund's local month. Zero writes nothing.
+    mutating func applyRefunds() {
+        var refunded: [String: Int64] = [:]
+        var clawed: [String: Int64] = [:]
+        var clampWarned = Set<String>()
+        for refund in ledgers.refunds {
+            if refund.at > asOf {
+                result.refundsAfterAsOf += 1
+                continue
+            }
+            guard let net = orderNets[refund.order], let positions = decisionsByOrder[refund.order] else {
+                continue  // cancelled, unattributed or after the as-of instant: nothing to claw back
+            }
+            let total = (refunded[refund.order] ?? 0) + refund.amount
+            refunded[refund.order] = total
+            var clamped = total
+            if total > net.net {
+                clamped = net.net
+                if clampWarned.insert(refund.order).inserted {
+                    result.warnings.append("refunds of order \(refund.order) add up to \(Value.moneyText(total, digits: net.currency.minorUnits)) \(net.currency.code), more than its net \(Value.moneyText(net.net, digits: net.currency.minorUnits)); counted as the net")
+                }
+            }
+            guard plan.clawback, net.net > 0 else { continue }
+            for position in positions {
+                let decision = result.decisions[position]
+                guard decision.amount != 0 else { continue }
+                let target = (Fraction(decision.amount) * Fraction(Int128(clamped), Int128(net.net))).roundedHalfEven
+                let before = clawed[decision.id] ?? 0
+                let delta = target - before
+                guard delta != 0 else { continue }
+                clawed[decision.id] = target
+                let payableInstant = decision.payableOn.map { plan.clock.startOfDay($0) }
+                let isReduction = payableInstant.map { refund.at < $0 } ?? true
+                let month = isReduction
+                    ? CalendarMonth(decision.payableOn ?? decision.orderDate)
+                    : CalendarMonth(plan.clock.localDate(of: refund.at))
+                let digits = net.currency.minorUnits
+                result.adjustments.append(AdjustmentRecord(
+                    id: "\(decision.id)/refund:\(refund.id)", kind: isReduction ? .reduction : .clawback, decision: decision.id,
+                    order: decision.order, referrer: decision.referrer, referrerIndex: decision.referrerIndex, at: refund.at, month: month,
+                    amount: -delta,
+                    reason: isReduction ? "refund \(refund.id) before the decision is payable" : "refund \(refund.id) after the decision was payable",
+                    arithmetic: "round(\(money(decision.amount)) × \(Value.moneyText(clamped, digits: digits)) refunded / \(Value.moneyText(net.net, digits: digits)) net) = \(money(target)), \(money(before)) clawed before: \(money(-delta))"))
+            }
+        }
+    }
+}

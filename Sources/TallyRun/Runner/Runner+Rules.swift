@@ -1,0 +1,272 @@
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+struct TierKey: Hashable {
+    var tiers: Int
+    var referrer: Int32
+    var period: Int
+}
+
+/// A referrer's progress through one tiers declaration in one period.
+struct TierProgress {
+    var revenue: Int64 = 0
+    var orders: Int64 = 0
+    var customers = Set<String>()
+    /// Trailing windows: (instant, credited net) inside the window.
+    var recent: [(at: Int64, net: Int64)] = []
+    /// Retroactive tiers: what each earlier decision was paid, to top it up.
+    var paid: [(decision: String, base: Int64, band: Int, amount: Int64)] = []
+    var band = 0
+}
+
+/// A tiers metric before and after the current decision.
+struct TierReading {
+    var before: Int64
+    var after: Int64
+    var key: TierKey
+}
+
+extension Runner {
+    /// Evaluates every rule for one decision: effective window, conditions, payments,
+    /// then `replaces`. Returns the paid lines and a trace entry for every rule.
+    mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
+        guard let referrer = scope.referrer, let order = scope.order, let credit = scope.credit else { return ([], []) }
+        let readings = advanceTiers(referrer: referrer.index, order: order, credit: credit, customer: scope.customer?.id ?? "")
+        let candidates = Set((plan.rulesByKind[referrer.kind] ?? []) + plan.rulesForAnyKind)
+        var traces: [RuleTrace] = []
+        var matched: [Int: (amount: Int64, arithmetic: [String])] = [:]
+        for (index, rule) in plan.rules.enumerated() {
+            var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
+                                  amount: nil, arithmetic: [], location: rule.location)
+            if !candidates.contains(index) {
+                trace.outcome = .notMatched
+                let kinds = rule.kinds ?? []
+                trace.failed = kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+                trace.saw = [("referrer.kind", Value.string(referrer.kind).description)]
+                traces.append(trace)
+                continue
+            }
+            let at = order.order.at
+            if (rule.effectiveFrom.map { at < $0 } ?? false) || (rule.effectiveUntil.map { at >= $0 } ?? false) {
+                trace.outcome = .notEffective
+                trace.failed = "effective \(rule.effectiveText ?? "")"
+                trace.saw = [("order.at", Value.timestampText(at))]
+                traces.append(trace)
+                continue
+            }
+            var failed = false
+            for condition in rule.conditions where !interpreter.evaluate(condition.code, scope).isTrueValue {
+                trace.outcome = .notMatched
+                trace.failed = condition.text
+                trace.label = condition.label
+                trace.saw = TraceValues.saw(condition.code, scope, interpreter: interpreter)
+                failed = true
+                break
+            }
+            if failed {
+                traces.append(trace)
+                continue
+            }
+            var total: Int64 = 0
+            var arithmetic: [String] = []
+            for payment in rule.payments {
+                let (amount, text) = pay(payment, &scope, rule: index, decision: decision, readings: readings)
+                total += amount
+                arithmetic.append(text)
+            }
+            matched[index] = (total, arithmetic)
+            trace.amount = total
+            trace.arithmetic = arithmetic
+            traces.append(trace)
+        }
+        // `replaces`: a matching rule drops the rules it names (not transitively).
+        var replacedBy: [Int: String] = [:]
+        for index in matched.keys.sorted() {
+            for target in plan.rules[index].replaces where matched[target] != nil && replacedBy[target] == nil {
+                replacedBy[target] = plan.rules[index].id
+            }
+        }
+        var lines: [RuleLine] = []
+        for (index, rule) in plan.rules.enumerated() {
+            guard let payment = matched[index] else { continue }
+            if let by = replacedBy[index] {
+                traces[index].outcome = .replaced
+                traces[index].replacedBy = by
+                continue
+            }
+            lines.append(RuleLine(rule: rule.id, amount: payment.amount))
+        }
+        let survivors = Set(matched.keys.filter { replacedBy[$0] == nil })
+        commitRetroactiveTiers(survivors: survivors, order: order)
+        return (lines, traces)
+    }
+
+    /// One pay clause's amount and its arithmetic in words.
+    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, decision: String, readings: [Int: TierReading]) -> (Int64, String) {
+        guard let credit = scope.credit else { return (0, "") }
+        let share = credit.share
+        let whole = share.numerator == share.denominator
+        let shareText = whole ? "" : " × share \(AttributionText.share(share))"
+        if let per = payment.per {
+            var total = Fraction(0)
+            var count = 0
+            let lines = scope.order?.lines ?? []
+            for line in lines {
+                scope.line = line
+                if let filter = payment.filter, !interpreter.evaluate(filter, scope).isTrueValue { continue }
+                count += 1
+                let units = per == .unit ? line.line.quantity : 1
+                switch payment.amount {
+                case .fixed(let code):
+                    if case .money(let amount) = interpreter.evaluate(code, scope) { total = total + Fraction(Int128(amount) * Int128(units)) }
+                case .rate(let rate, let base):
+                    guard case .money(let amount) = interpreter.evaluate(base, scope), let points = ratePoints(rate, scope, readings) else { continue }
+                    total = total + Fraction(Int128(amount) * Int128(units)) * points.fraction * Fraction(1, 100)
+                }
+            }
+            scope.line = nil
+            let amount = (total * share).roundedHalfEven
+            return (amount, "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(money(Fraction(total.numerator, total.denominator)))\(shareText) = \(money(amount))")
+        }
+        switch payment.amount {
+        case .fixed(let code):
+            guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, "\(payment.text): no amount") }
+            let amount = (Fraction(value) * share).roundedHalfEven
+            return (amount, "\(payment.text): \(money(value))\(shareText) = \(money(amount))")
+        case .rate(.tiers(let index), let base):
+            guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, "\(payment.text): no base") }
+            return tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
+        case .rate(let rate, let base):
+            guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, "\(payment.text): no base") }
+            guard let points = ratePoints(rate, scope, readings) else { return (0, "\(payment.text): no rate for this referrer (0.00)") }
+            let amount = Interpreter.percentOf(value, points)
+            return (amount, "\(payment.text): \(points.normalized)% × \(money(value)) = \(money(amount))")
+        }
+    }
+
+    func money(_ fraction: Fraction) -> String {
+        let cents = fraction.roundedHalfEven
+        let exact = Fraction(Int128(cents)) == fraction.reduced
+        return (exact ? "" : "≈") + money(cents)
+    }
+
+    /// The percent points of a rate, or nil when it has none (a missing table cell or column).
+    func ratePoints(_ rate: PlannedPayment.Rate, _ scope: Scope, _ readings: [Int: TierReading]) -> ExactDecimal? {
+        switch rate {
+        case .code(let code):
+            if case .percent(let points) = interpreter.evaluate(code, scope) { return points }
+            return nil
+        case .tiers(let index):
+            guard let reading = readings[index] else { return nil }
+            return plan.tiers[index].bands[band(of: reading.after, in: plan.tiers[index])].rate
+        }
+    }
+
+    func band(of metric: Int64, in tiers: PlannedTiers) -> Int {
+        var found = 0
+        for (index, band) in tiers.bands.enumerated() where metric >= band.threshold { found = index }
+        return found
+    }
+
+    /// Moves each tiers metric forward by this decision; returns the readings before and after.
+    mutating func advanceTiers(referrer: Int32, order: OrderView, credit: CreditView, customer: String) -> [Int: TierReading] {
+        var readings: [Int: TierReading] = [:]
+        for (index, tiers) in plan.tiers.enumerated() {
+            let period: Int
+            switch tiers.period {
+            case .months(let months):
+                period = (order.localDate.year * 12 + order.localDate.month - 1) / months
+            case .trailing:
+                period = 0
+            }
+            let key = TierKey(tiers: index, referrer: referrer, period: period)
+            var progress = tierState[key] ?? TierProgress()
+            let at = order.order.at.secondsSinceEpoch
+            if case .trailing(let window) = tiers.period {
+                progress.recent.removeAll { $0.at < at - window }
+                progress.revenue = progress.recent.reduce(0) { $0 + $1.net }
+                progress.orders = Int64(progress.recent.count)
+            }
+            let before: Int64
+            switch tiers.metric {
+            case .revenue: before = progress.revenue
+            case .orders: before = progress.orders
+            case .customers: before = Int64(progress.customers.count)
+            }
+            progress.revenue += credit.net
+            progress.orders += 1
+            progress.customers.insert(customer)
+            progress.recent.append((at, credit.net))
+            let after: Int64
+            switch tiers.metric {
+            case .revenue: after = progress.revenue
+            case .orders: after = progress.orders
+            case .customers: after = Int64(progress.customers.count)
+            }
+            tierState[key] = progress
+            readings[index] = TierReading(before: before, after: after, key: key)
+        }
+        return readings
+    }
+
+    /// A tiers payment: marginal splits the base across bands from the running total;
+    /// retroactive pays the band reached so far (a threshold is inside the higher band).
+    mutating func tierAmount(_ index: Int, base: Int64, reading: TierReading, text: String, decision: String, rule: Int) -> (Int64, String) {
+        let tiers = plan.tiers[index]
+        switch tiers.mode {
+        case .marginal:
+            var total = Fraction(0)
+            var parts: [String] = []
+            let start = reading.before
+            let end = start + base
+            for (position, band) in tiers.bands.enumerated() {
+                let low = max(start, band.threshold)
+                let high = position + 1 < tiers.bands.count ? min(end, tiers.bands[position + 1].threshold) : end
+                guard high > low else { continue }
+                total = total + Fraction(high - low) * band.rate.fraction * Fraction(1, 100)
+                parts.append("\(band.rate.normalized)% × \(money(high - low))")
+            }
+            let amount = total.roundedHalfEven
+            return (amount, "\(text): marginal from \(money(start)) this period: " + (parts.isEmpty ? "0" : parts.joined(separator: " + ")) + " = \(money(amount))")
+        case .retroactive:
+            let reached = band(of: reading.after, in: tiers)
+            let rate = tiers.bands[reached].rate
+            let amount = Interpreter.percentOf(base, rate)
+            pendingTierPayments.append((index, rule, reading.key, decision, base, reached, amount))
+            return (amount, "\(text): band \(reached + 1) (\(tiers.metric.rawValue) \(tiers.metric == .revenue ? money(reading.after) : String(reading.after)) this period) pays \(rate.normalized)% × \(money(base)) = \(money(amount))")
+        }
+    }
+
+    /// After the rules of a decision: retroactive tiers that moved up a band top up the
+    /// period's earlier decisions with `tier_adjustment` records.
+    mutating func commitRetroactiveTiers(survivors: Set<Int>, order: OrderView) {
+        defer { pendingTierPayments.removeAll() }
+        // Only payments of rules that survived `replaces` count.
+        for payment in pendingTierPayments where survivors.contains(payment.rule) {
+            var progress = tierState[payment.key] ?? TierProgress()
+            let tiers = plan.tiers[payment.tiers]
+            if payment.band > progress.band {
+                let rate = tiers.bands[payment.band].rate
+                let payableMonth = CalendarMonth(order.localDate.adding(days: plan.holdDays ?? 0))
+                for (position, earlier) in progress.paid.enumerated() where earlier.band < payment.band {
+                    let target = Interpreter.percentOf(earlier.base, rate)
+                    let topUp = target - earlier.amount
+                    progress.paid[position].band = payment.band
+                    progress.paid[position].amount = target
+                    guard topUp != 0 else { continue }
+                    let referrer = ledgers.referrers[Int(payment.key.referrer)]
+                    result.adjustments.append(AdjustmentRecord(
+                        id: "\(earlier.decision)/tier:\(tiers.name):\(payment.band + 1)", kind: .tierAdjustment, decision: earlier.decision,
+                        order: String(earlier.decision.split(separator: "/").first ?? ""), referrer: referrer.id,
+                        referrerIndex: referrer.index, at: order.order.at, month: payableMonth, amount: topUp,
+                        reason: "tiers `\(tiers.name)` reached band \(payment.band + 1) (\(rate.normalized)%) with order \(order.order.id)",
+                        arithmetic: "\(rate.normalized)% × \(money(earlier.base)) = \(money(target)), paid \(money(earlier.amount)): top-up \(money(topUp))"))
+                }
+                progress.band = payment.band
+            }
+            progress.paid.append((payment.decision, payment.base, payment.band, payment.amount))
+            tierState[payment.key] = progress
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import TallyCheck
+import TallyLedgers
+import TallyPlan
+import TallyValues
+
+/// Applies a plan to loaded ledgers: streams orders in (timestamp, order id) order,
+/// with clicks merged in by time; screens touches, attributes credit, evaluates the
+/// rules, applies limits and holds, then refunds, then statements.
+public struct Runner {
+    let plan: Plan
+    let ledgers: Ledgers
+    let asOf: Timestamp
+    let interpreter: Interpreter
+    var result: RunResult
+
+    // Streaming state.
+    var nextClick = 0
+    /// Customer key -> clicks (indexes) still inside the lookback, oldest first.
+    var customerClicks: [String: [Int]] = [:]
+    var customers: [String: CustomerState] = [:]
+    let aggregates: AggregateIndexes
+    var lastClickPrune: Int64 = -(1 << 62)
+    /// Order id -> surveys naming it.
+    let surveysByOrder: [String: [SurveyAnswer]]
+    /// Upper-cased code -> assignments.
+    let assignmentsByCode: [String: [PromoAssignment]]
+    /// Limit state: (limit index, referrer, period) -> amount used.
+    var limitUse: [LimitKey: Int64] = [:]
+    /// Tier state.
+    var tierState: [TierKey: TierProgress] = [:]
+    /// Order id -> positions of its decisions in `result.decisions`.
+    var decisionsByOrder: [String: [Int]] = [:]
+    /// Retroactive tiers paid by the decision being evaluated, committed after `replaces`.
+    var pendingTierPayments: [(tiers: Int, rule: Int, key: TierKey, decision: String, base: Int64, band: Int, amount: Int64)] = []
+    /// Order views by id, for refunds.
+    var orderNets: [String: (net: Int64, currency: Currency)] = [:]
+
+    struct CustomerState {
+        var count = 0
+        var firstAt: Timestamp?
+        var lastAt: Timestamp?
+    }
+
+    struct LimitKey: Hashable {
+        var limit: Int
+        var referrer: Int32
+        var period: Int
+    }
+
+    /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
+    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil) -> RunResult {
+        let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
+        var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
+        runner.run()
+        return runner.result
+    }
+
+    init(plan: Plan, ledgers: Ledgers, asOf: Timestamp) {
+        self.plan = plan
+        self.ledgers = ledgers
+        self.asOf = asOf
+        self.interpreter = Interpreter(plan: plan)
+        self.result = RunResult(asOf: asOf)
+        self.aggregates = AggregateIndexes(specs: plan.aggregates)
+        var surveys: [String: [SurveyAnswer]] = [:]
+        for answer in ledgers.surveys where answer.at.map({ $0 <= asOf }) ?? true {
+            surveys[answer.order, default: []].append(answer)
+        }
+        self.surveysByOrder = surveys
+        var codes: [String: [PromoAssignment]] = [:]
+        for assignment in ledgers.assignments { codes[assignment.code.uppercased(), default: []].append(assignment) }
+        self.assignmentsByCode = codes
+    }
+
+    mutating func run() {
+        for order in ledgers.orders {
+            if order.at > asOf {
+                result.ordersAfterAsOf += 1
+                continue
+            }
+            ingestClicks(through: order.at)
+            process(order)
+        }
+        ingestClicks(through: asOf)
+        result.clicksAfterAsOf = ledgers.clicks.count - nextClick
+        applyRefunds()
+        result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf)
+    }
+
+    /// Moves clicks up to `instant` into the customers' lookback windows and the aggregates.
+    mutating func ingestClicks(through instant: Timestamp) {
+        while nextClick < ledgers.clicks.count, ledgers.clicks[nextClick].at <= instant {
+            let click = ledgers.clicks[nextClick]
+            if !click.customer.isEmpty { customerClicks[click.customer, default: []].append(nextClick) }
+            if aggregates.hasClickAggregates {
+                let referrerID = ledgers.referrers[Int(click.referrer)].id
+                aggregates.record(.clicks, at: click.at, keys: { key in
+                    switch key {
+                    case "ip": return click.ip
+                    case "device": return click.device
+                    case "referrer": return referrerID
+                    case "customer": return click.customer
+                    case "channel": return click.channel
+                    case "campaign": return click.campaign
+                    default: return nil
+                    }
+                }, value: 1, label: { field in
+                    switch field {
+                    case "ip": return click.ip
+                    case "device": return click.device
+                    case "referrer": return referrerID
+                    case "customer": return click.customer
+                    case "campaign": return click.campaign
+                    default: return ""
+                    }
+                })
+            }
+            nextClick += 1
+        }
+        // Once a day of order time, forget clicks no order can reach any more.
+        let horizon = instant.secondsSinceEpoch - plan.attribution.lookbackSeconds
+        if horizon - lastClickPrune > 86_400 {
+            aggregates.pruneClicks(before: horizon)
+            lastClickPrune = horizon
+        }
+    }
+}
