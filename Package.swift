@@ -52,6 +52,11 @@ let package = Package(
             dependencies: ["TallyLedgers", "TallyDriver", "TallyValues", "TallySource", "TallyTestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "TallyRunTests",
+            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyValues", "TallyTestSupport"],
+            exclude: ["Golden"]
+        ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),
     ]
 )

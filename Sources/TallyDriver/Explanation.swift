@@ -22,7 +22,7 @@ public enum Explanation {
     }
 
     /// The story of an order's decisions, from `decisions.jsonl` in `folder`.
-    public static func explain(order: String, folder: String) -> Result<String, CommandProblem> {
+    public static func explain(order: String, folder: String, all: Bool = false) -> Result<String, CommandProblem> {
         let path = (folder as NSString).appendingPathComponent("decisions.jsonl")
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(CommandProblem(message: "no decisions at `\(path)`: run `tally run` first (or pass --out)", exitCode: 2))
@@ -39,7 +39,7 @@ public enum Explanation {
             let help = Suggestion.didYouMean(order, among: orderIDs).map { " (\($0))" } ?? ""
             return .failure(CommandProblem(message: "order `\(order)` has no decision in \(path)\(help): it may be cancelled, unattributed (see summary.json) or rejected as a row (see rejects.csv)", exitCode: 1))
         }
-        return .success(Story.render(order: order, records: records))
+        return .success(Story.render(order: order, records: records, all: all))
     }
 
     /// The compiled plan of a project folder, or of rule files.
@@ -67,7 +67,13 @@ public enum Explanation {
 enum Story {
     static func text(_ value: Any?) -> String { value as? String ?? "" }
 
-    static func render(order: String, records: [[String: Any]]) -> String {
+    /// Rules that never concerned this referrer: another partner kind, or outside their dates.
+    static func isBackground(_ rule: [String: Any]) -> Bool {
+        let outcome = text(rule["outcome"])
+        return outcome == "not effective" || (outcome == "not matched" && text(rule["failed"]).hasPrefix("referrer.kind "))
+    }
+
+    static func render(order: String, records: [[String: Any]], all: Bool) -> String {
         let decisions = records.filter { text($0["type"]) == "decision" }
         let adjustments = records.filter { text($0["type"]) != "decision" }
         var out = ""
@@ -105,7 +111,8 @@ enum Story {
                 out += "   ⚑ \(text(check["action"])) \"\(text(check["check"]))\" [\(text(check["at"]))]: \(text(check["condition"]))"
                 out += saw.isEmpty ? "\n" : "; saw " + saw.joined(separator: ", ") + "\n"
             }
-            for rule in trace["rules"] as? [[String: Any]] ?? [] {
+            let rules = trace["rules"] as? [[String: Any]] ?? []
+            for rule in rules where all || !isBackground(rule) {
                 let name = "\(text(rule["rule"])) \"\(text(rule["title"]))\""
                 switch text(rule["outcome"]) {
                 case "paid":
@@ -120,6 +127,10 @@ enum Story {
                     if !saw.isEmpty { out += "; saw " + saw.keys.sorted().map { "\($0) = \(text(saw[$0]))" }.joined(separator: ", ") }
                     out += "\n"
                 }
+            }
+            let hidden = all ? 0 : rules.filter(isBackground).count
+            if hidden > 0 {
+                out += "   · \(hidden) other rule\(hidden == 1 ? "" : "s") did not apply (another partner kind, or outside \(hidden == 1 ? "its" : "their") dates); --all lists \(hidden == 1 ? "it" : "them")\n"
             }
             for adjustment in trace["adjustments"] as? [[String: Any]] ?? [] {
                 out += "   ↘ \(text(adjustment["kind"])) by \(text(adjustment["rule"])): \(text(adjustment["before"])) → \(text(adjustment["after"])) (\(text(adjustment["note"])))\n"

@@ -177,9 +177,12 @@ struct Explain: ParsableCommand {
     @Option(help: "A project folder whose output folder to read.")
     var project: String?
 
+    @Flag(help: "List every rule, also those for other partner kinds or outside their dates.")
+    var all = false
+
     func run() throws {
         let folder = out ?? Explanation.outputFolder(project: project ?? ".")
-        switch Explanation.explain(order: order, folder: folder) {
+        switch Explanation.explain(order: order, folder: folder, all: all) {
         case .success(let text): print(text, terminator: "")
         case .failure(let problem):
             FileHandle.standardError.write(Data("tally explain: \(problem.message)\n".utf8))

@@ -98,12 +98,13 @@ extension PlanCompiler {
         case .name(let record):
             let name = record.name == "click" ? "touch" : record.name
             switch name {
-            case "order": return .order(OrderField(rawValue: field) ?? .id)
+            // `order.customer` as a value (an aggregate key) is the customer's id.
+            case "order": return field == "customer" ? .customer(.id) : .order(OrderField(rawValue: field) ?? .id)
             case "customer": return .customer(CustomerField(rawValue: field) ?? .id)
             case "referrer":
                 if let builtin = ReferrerField(rawValue: field) { return .referrer(builtin) }
                 return .referrerExtra(program.schema.referrerExtras.firstIndex { $0.name == field } ?? 0)
-            case "touch": return .touch(TouchField(rawValue: field) ?? .id)
+            case "touch": return field == "referrer" ? .touchReferrer(.id) : .touch(TouchField(rawValue: field) ?? .id)
             case "credit": return .credit(CreditField(rawValue: field) ?? .net)
             case "line": return .line(LineField(rawValue: field) ?? .sku)
             default: return .order(.id)

@@ -36,12 +36,19 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
         ExactDecimal(significand: minor, scale: digits).description
     }
 
-    static func durationText(_ seconds: Int64) -> String {
-        for (unit, size) in [("week", Int64(604_800)), ("day", 86_400), ("hour", 3_600), ("minute", 60)] where seconds != 0 && seconds % size == 0 {
-            let count = seconds / size
-            return "\(count) \(unit)\(count == 1 ? "" : "s")"
+    /// `30 days`, `1 hour 30 minutes`, `30 days 1 second`.
+    public static func durationText(_ seconds: Int64) -> String {
+        if seconds == 0 { return "0 seconds" }
+        var rest = seconds.magnitude
+        var parts: [String] = []
+        for (unit, size) in [("week", UInt64(604_800)), ("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)] where rest >= size {
+            // Weeks only when they are whole: `30 days` reads better than `4 weeks 2 days`.
+            if unit == "week", rest % size != 0 { continue }
+            let count = rest / size
+            rest -= count * size
+            parts.append("\(count) \(unit)\(count == 1 ? "" : "s")")
         }
-        return "\(seconds) second\(seconds == 1 ? "" : "s")"
+        return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
     }
 
     /// ISO-8601 in UTC.

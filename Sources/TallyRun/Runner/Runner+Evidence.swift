@@ -68,9 +68,9 @@ extension Runner {
         // Survey answers: they name their order and stand at its instant.
         for (position, answer) in (surveysByOrder[order.id] ?? []).enumerated() {
             guard let referrer = answer.referrer else { continue }
-            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(answer.source.line)",
+            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(position + 1)",
                                  sequence: Int.max / 2 + 1000 + position))
-            traces.append(TouchTrace(evidence: "survey", id: "survey:\(answer.source.line)", referrer: referrerID(referrer), at: order.at,
+            traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.at,
                                      code: answer.answer, excluded: nil))
         }
         return (touches, traces)
@@ -148,9 +148,10 @@ enum TraceValues {
             case .isNewWithin(let window):
                 let name = "customer.is_new(within: \(Value.duration(window)))"
                 if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
-            case .aggregate(let index, _):
+            case .aggregate(let index, let key):
                 let name = interpreter.plan.aggregates[index].text
                 if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+                visit(key)
             case .lookup(let index, let keys):
                 keys.forEach(visit)
                 let name = interpreter.plan.tables[index].name + "[…]"

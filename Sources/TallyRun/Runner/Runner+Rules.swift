@@ -127,13 +127,14 @@ extension Runner {
             }
             scope.line = nil
             let amount = (total * share).roundedHalfEven
-            return (amount, "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(money(Fraction(total.numerator, total.denominator)))\(shareText) = \(money(amount))")
+            let sum = money(Fraction(total.numerator, total.denominator))
+            return (amount, "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(sum)" + (whole ? "" : "\(shareText) = \(money(amount))"))
         }
         switch payment.amount {
         case .fixed(let code):
             guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, "\(payment.text): no amount") }
             let amount = (Fraction(value) * share).roundedHalfEven
-            return (amount, "\(payment.text): \(money(value))\(shareText) = \(money(amount))")
+            return (amount, "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))"))
         case .rate(.tiers(let index), let base):
             guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, "\(payment.text): no base") }
             return tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)

@@ -1,0 +1,64 @@
+import Foundation
+import TallyDriver
+import TallyRun
+import TallyValues
+import XCTest
+
+/// A small project written to a temporary folder and run through the whole pipeline:
+/// rules, ledgers as CSV text, `tally run` without writing files.
+struct Scenario {
+    var rules: String
+    var referrers = "id,kind,tier,email\nR1,influencer,gold,r1@x.com\nR2,affiliate,silver,r2@x.com\nR3,agency,bronze,r3@x.com\n"
+    var clicks = "id,at,referrer,customer\n"
+    var orders = "order,at,customer,sku,qty,price\n"
+    var refunds: String?
+    var assignments: String?
+    var surveys: String?
+    var fx: String?
+    var timezone = "UTC"
+
+    static let header = "program \"test\"\ncurrency USD\n"
+
+    init(_ rules: String) {
+        self.rules = rules
+    }
+
+    /// Runs the scenario; fails the test on load errors.
+    func run(asOf: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try write("p.tally", Scenario.header + "timezone \"\(timezone)\"\n" + rules)
+        var yaml = "program: p.tally\noutput: out\nledgers:\n  referrers: referrers.csv\n  clicks: clicks.csv\n  orders: orders.csv\n"
+        try write("referrers.csv", referrers)
+        try write("clicks.csv", clicks)
+        try write("orders.csv", orders)
+        for (kind, text) in [("refunds", refunds), ("assignments", assignments), ("surveys", surveys), ("fx", fx)] {
+            guard let text else { continue }
+            try write("\(kind).csv", text)
+            yaml += "  \(kind): \(kind).csv\n"
+        }
+        try write("tally.yaml", yaml)
+        let run = ProjectRun.run(folder.path, asOf: asOf, write: false)
+        XCTAssertEqual(run.load.diagnostics.map(\.message), [], file: file, line: line)
+        XCTAssertEqual(run.load.loaded?.ledgers.rejects.map(\.reason) ?? [], [], file: file, line: line)
+        XCTAssertNil(run.usageError ?? run.load.usageError, file: file, line: line)
+        return run
+    }
+}
+
+extension ProjectRun {
+    var decisions: [Decision] { result?.decisions ?? [] }
+
+    /// `ORDER/REFERRER status amount` for each decision, for compact assertions.
+    var summaryLines: [String] {
+        decisions.map { "\($0.id) \($0.status.rawValue) \(Value.moneyText($0.amount, digits: 2))" }
+    }
+
+    func decision(_ id: String) -> Decision? { decisions.first { $0.id == id } }
+}
+
+import TallyPlan
