@@ -143,13 +143,18 @@ struct Run: ParsableCommand {
     var out: String?
 
     func run() throws {
+        let started = DispatchTime.now().uptimeNanoseconds
         let run = ProjectRun.run(project, asOf: asOf, output: out)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if let problem = run.load.usageError ?? run.usageError {
             FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))
             throw ExitCode(2)
         }
         emit(run.load.diagnostics, format: .human)
-        if run.result != nil { print(run.summaryText, terminator: "") }
+        if run.result != nil {
+            // Timing goes to the terminal only: the output files never hold a wall clock.
+            print(run.summaryText + "in \(String(format: "%.2f", elapsed)) s")
+        }
         if let rejects = run.load.loaded?.ledgers.rejects, !rejects.isEmpty, let folder = run.outputFolder {
             FileHandle.standardError.write(Data("tally run: \(rejects.count) row\(rejects.count == 1 ? "" : "s") rejected: see \(folder)/rejects.csv\n".utf8))
         }

@@ -144,4 +144,50 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(outcome.stderr.contains("bad.tally:3:1: error: expected an amount"), outcome.stderr)
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "rule r {\n  pay\n}\n", "left untouched")
     }
+
+    func testRunExplainPlanAndVerifyTheExample() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try tally(["run", "examples/acme", "--out", folder.path])
+        XCTAssertEqual(run.status, 1, "the example holds deliberately bad rows")
+        XCTAssertTrue(run.stdout.contains("clicks.csv              150       147         3  (1 duplicate)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("orders: 59 processed, 2 cancelled, 9 unattributed"), run.stdout)
+        XCTAssertTrue(run.stderr.contains("6 rows rejected"), run.stderr)
+        for name in ["decisions.jsonl", "statements.csv", "rejects.csv", "summary.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
+        }
+        let again = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: again) }
+        _ = try tally(["run", "examples/acme", "--out", again.path])
+        for name in ["decisions.jsonl", "statements.csv", "rejects.csv", "summary.json"] {
+            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent(name)), try Data(contentsOf: again.appendingPathComponent(name)),
+                           "\(name) is byte-identical across runs")
+        }
+
+        let explain = try tally(["explain", "#1018", "--out", folder.path])
+        XCTAssertEqual(explain.status, 0)
+        XCTAssertTrue(explain.stdout.contains("excluded: older than the lookback: 30 days 1 second before the order"), explain.stdout)
+        let unknown = try tally(["explain", "#10188", "--out", folder.path])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("order `#10188` has no decision"), unknown.stderr)
+
+        let plan = try tally(["plan", "examples/acme"])
+        XCTAssertEqual(plan.status, 0)
+        XCTAssertTrue(plan.stdout.contains("6. rules (17); candidates by referrer.kind:"), plan.stdout)
+
+        let verify = try tally(["verify", "examples/acme", "--out", folder.path])
+        XCTAssertEqual(verify.status, 0, verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("hash chain intact"), verify.stdout)
+    }
+
+    func testRunWithoutAProjectIsAUsageError() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try tally(["run"], in: folder)
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stderr.contains("has no tally.yaml"), outcome.stderr)
+        let badAsOf = try tally(["run", "examples/acme", "--as-of", "yesterday", "--out", folder.path])
+        XCTAssertEqual(badAsOf.status, 2)
+        XCTAssertTrue(badAsOf.stderr.contains("`--as-of yesterday` is not a date or timestamp"), badAsOf.stderr)
+    }
 }

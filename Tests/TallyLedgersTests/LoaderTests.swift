@@ -161,4 +161,23 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(broken.first?.code, "project.yaml")
         XCTAssertEqual(broken.first?.span.location.line, 3)
     }
+
+    func testTimestampFormatsAndInvalidTextAreRejectedWithPositions() throws {
+        let project = try ScratchProject(files: [
+            "referrers.csv": Self.referrers,
+            "clicks.csv": "at,referrer,customer\n14/03/2026 18:22,R1,ann\n31/02/2026 10:00,R1,ann\n2026-03-14,R1,ann\n",
+        ], ledgers: "  referrers: referrers.csv\n  clicks:\n    path: clicks.csv\n    timestamps: \"%d/%m/%Y %H:%M\"\n")
+        defer { project.remove() }
+        var bytes = [UInt8](try Data(contentsOf: project.folder.appendingPathComponent("clicks.csv")))
+        bytes += Array("15/03/2026 09:00,R1,".utf8) + [0xC3, 0x28] + Array("\n".utf8)
+        try Data(bytes).write(to: project.folder.appendingPathComponent("clicks.csv"))
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.clicks.map(\.at), [Timestamp.parse("2026-03-14T22:22:00Z")!], "local time in New York (EDT)")
+        XCTAssertEqual(ledgers.rejects.map { "\($0.line) \($0.column) \($0.reason)" }, [
+            "3 at `31/02/2026 10:00` is not a real date and time",
+            "4 at `2026-03-14` does not match the timestamp format `%d/%m/%Y %H:%M`",
+            "5 customer the text is not valid UTF-8",
+        ])
+    }
 }

@@ -33,6 +33,83 @@ public enum FieldText {
         return .failure("`\(text)` is not a timestamp (expected ISO-8601 such as 2026-03-14T18:22:05Z)")
     }
 
+    /// An instant in a ledger-specific layout, e.g. `%d/%m/%Y %H:%M` or
+    /// `%m/%d/%Y %I:%M %p`: `%Y` year, `%m` month, `%d` day, `%b` month name, `%H` hour,
+    /// `%I` 12-hour hour with `%p` AM/PM, `%M` minute, `%S` second, `%z` offset (`-0400`
+    /// or `-04:00`, else the program's time zone); other characters match themselves.
+    public static func timestamp(_ text: String, format: String, clock: ProgramClock) -> Result<Timestamp, FieldProblem> {
+        var year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0
+        var offset: Int?
+        var pm: Bool?
+        let input = Array(text.trimmingCharacters(in: .whitespaces))
+        var position = 0
+        var pattern = Array(format)[...]
+        let failure = FieldProblem("`\(text)` does not match the timestamp format `\(format)`")
+        func digits(_ most: Int) -> Int? {
+            var value = 0, count = 0
+            while count < most, position < input.count, let digit = input[position].wholeNumberValue, input[position].isASCII {
+                value = value * 10 + digit
+                position += 1
+                count += 1
+            }
+            return count == 0 ? nil : value
+        }
+        while let character = pattern.first {
+            pattern = pattern.dropFirst()
+            guard character == "%", let code = pattern.first else {
+                guard position < input.count, input[position] == character else { return .failure(failure) }
+                position += 1
+                continue
+            }
+            pattern = pattern.dropFirst()
+            switch code {
+            case "Y": guard let value = digits(4) else { return .failure(failure) }; year = value
+            case "m": guard let value = digits(2) else { return .failure(failure) }; month = value
+            case "d": guard let value = digits(2) else { return .failure(failure) }; day = value
+            case "H", "I": guard let value = digits(2) else { return .failure(failure) }; hour = value
+            case "M": guard let value = digits(2) else { return .failure(failure) }; minute = value
+            case "S": guard let value = digits(2) else { return .failure(failure) }; second = value
+            case "b":
+                guard position + 3 <= input.count, let value = months[String(input[position..<position + 3]).lowercased()] else { return .failure(failure) }
+                month = value
+                position += 3
+            case "p":
+                guard position + 2 <= input.count else { return .failure(failure) }
+                let marker = String(input[position..<position + 2]).uppercased()
+                guard marker == "AM" || marker == "PM" else { return .failure(failure) }
+                pm = marker == "PM"
+                position += 2
+            case "z":
+                guard position < input.count, input[position] == "+" || input[position] == "-" || input[position] == "Z" else { return .failure(failure) }
+                if input[position] == "Z" { offset = 0; position += 1; continue }
+                let sign = input[position] == "-" ? -1 : 1
+                position += 1
+                guard let hours = digits(2) else { return .failure(failure) }
+                if position < input.count, input[position] == ":" { position += 1 }
+                guard let minutes = digits(2) else { return .failure(failure) }
+                offset = sign * (hours * 3600 + minutes * 60)
+            case "%":
+                guard position < input.count, input[position] == "%" else { return .failure(failure) }
+                position += 1
+            default:
+                return .failure(FieldProblem("the timestamp format `\(format)` has an unknown code `%\(code)`"))
+            }
+        }
+        guard position == input.count else { return .failure(failure) }
+        if let pm {
+            guard (1...12).contains(hour) else { return .failure(failure) }
+            hour = hour % 12 + (pm ? 12 : 0)
+        }
+        guard let date = CivilDate(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else {
+            return .failure(FieldProblem("`\(text)` is not a real date and time"))
+        }
+        let seconds = Int64(hour * 3600 + minute * 60 + second)
+        if let offset {
+            return .success(Timestamp(secondsSinceEpoch: Int64(date.daysSinceEpoch) * 86_400 + seconds - Int64(offset)))
+        }
+        return .success(clock.instant(localDate: date, secondsIntoDay: seconds))
+    }
+
     /// A calendar date: `2026-03-14` or `10-Jul-2025` / `10-Jul-25`.
     public static func date(_ text: String) -> CivilDate? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -102,7 +102,8 @@ struct OrderGrouper {
         let atText = try orderLevel("at")
         guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
         let at: Timestamp
-        switch FieldText.timestamp(atText, clock: loader.settings.clock) {
+        let format = importer.source.timestampFormat
+        switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) }) ?? FieldText.timestamp(atText, clock: loader.settings.clock) {
         case .success(let value): at = value
         case .failure(let problem): throw fail(rows.first { $0["at"] == atText } ?? first, "at", atText, problem.reason)
         }

@@ -86,7 +86,7 @@ struct RowImporter {
 
     func timestamp(_ fields: Fields, _ name: String) throws -> Timestamp {
         let text = fields[name]
-        switch FieldText.timestamp(text, clock: settings.clock) {
+        switch source.timestampFormat.map({ FieldText.timestamp(text, format: $0, clock: settings.clock) }) ?? FieldText.timestamp(text, clock: settings.clock) {
         case .success(let value): return value
         case .failure(let problem): throw Problem(field: name, value: text, reason: text.isEmpty ? "no timestamp" : problem.reason)
         }

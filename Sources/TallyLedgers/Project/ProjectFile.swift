@@ -33,6 +33,8 @@ public struct LedgerSource: Sendable {
     /// Our field name -> a value for every row.
     public var constants: [String: String]
     public var answers: [AnswerPattern]
+    /// A layout for timestamps that are not ISO-8601 (`%d/%m/%Y %H:%M`).
+    public var timestampFormat: String?
     /// Where in tally.yaml this ledger is named.
     public var span: Span
 }
@@ -172,6 +174,7 @@ struct ProjectReader {
         var columns: [String: String] = [:]
         var constants: [String: String] = [:]
         var answers: [AnswerPattern] = []
+        var timestampFormat: String?
         var pathNode = node
         if let text = node.string {
             path = text
@@ -201,6 +204,12 @@ struct ProjectReader {
                         guard let a = from.string, let b = to.string else { continue }
                         if key == "columns" { columns[a] = b } else { constants[a] = b }
                     }
+                case "timestamps":
+                    guard let text = value.string, text.contains("%") else {
+                        error("project.type", "`timestamps` is a layout such as `%d/%m/%Y %H:%M`", at: span(value))
+                        return nil
+                    }
+                    timestampFormat = text
                 case "answers":
                     guard case .sequence(let list) = value else {
                         error("project.type", "`answers` is a list of `{ contains: …, referrer: … }`", at: span(value))
@@ -217,8 +226,8 @@ struct ProjectReader {
                     }
                 default:
                     error("project.unknown-key", "`\(key)` is not a ledger setting", at: span(keyNode),
-                          help: Suggestion.didYouMean(key, among: ["path", "format", "columns", "constants", "answers"])
-                            ?? "ledger settings are `path`, `format`, `columns`, `constants` and `answers`")
+                          help: Suggestion.didYouMean(key, among: ["path", "format", "columns", "constants", "timestamps", "answers"])
+                            ?? "ledger settings are `path`, `format`, `columns`, `constants`, `timestamps` and `answers`")
                 }
             }
         }
@@ -247,7 +256,7 @@ struct ProjectReader {
             error("project.unknown-key", "`answers` belongs to the surveys ledger", at: span(node))
         }
         return LedgerSource(kind: kind, path: resolved, format: chosen, columns: columns, constants: constants,
-                            answers: answers, span: span(pathNode))
+                            answers: answers, timestampFormat: timestampFormat, span: span(pathNode))
     }
 
     mutating func reportYamlError(_ error: YamlError) {
