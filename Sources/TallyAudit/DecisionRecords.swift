@@ -68,7 +68,7 @@ public struct DecisionLog {
             return .object(members)
         }
         let fraud: [JSON] = trace.fraud.map { check in
-            .object([("check", .string(check.reason)), ("action", .string(check.action)), ("condition", .string(check.condition)),
+            .object([("check", .string(check.reason)), ("subject", .string(check.subject)), ("action", .string(check.action)), ("condition", .string(check.condition)),
                      ("saw", .object(check.saw.map { ($0.0, .string($0.1)) })), ("at", .string(check.location))])
         }
         let adjustments: [JSON] = trace.adjustments.map { adjustment in
@@ -96,6 +96,7 @@ public struct DecisionLog {
             ("fraud", .array(fraud)),
             ("rules", .array(rules)),
             ("adjustments", .array(adjustments)),
+            ("resolution", trace.resolution.map(JSON.string) ?? .null),
         ])))
         return members
     }

@@ -86,7 +86,30 @@ public enum RunSummary {
                 ("paid", money(result.statements.reduce(0) { $0 + $1.paid })),
             ])),
             ("fraud", .object(fraudByCheck.keys.sorted().map { ($0, .int(Int64(fraudByCheck[$0]!))) })),
+            ("fraud_rates", fraudRates(result)),
             ("warnings", .array(result.warnings.map(JSON.string))),
+        ])
+    }
+
+    /// Flagged / total per referrer and per channel: decisions flagged by an order or touch
+    /// check, and clicks flagged by a touch check.
+    static func fraudRates(_ result: RunResult) -> JSON {
+        var decisions = FraudTally()
+        for decision in result.decisions {
+            decision.flagCount(into: &decisions)
+        }
+        func table(_ counts: [String: (total: Int, flagged: Int)]) -> JSON {
+            .object(counts.keys.sorted().map { key in
+                let entry = counts[key]!
+                let rate = ExactDecimal(significand: Int64(entry.total == 0 ? 0 : (entry.flagged * 10_000 + entry.total / 2) / entry.total), scale: 4)
+                return (key, .object([("flagged", .int(Int64(entry.flagged))), ("total", .int(Int64(entry.total))), ("rate", .number(rate.description))]))
+            })
+        }
+        return .object([
+            ("decisions_by_referrer", table(decisions.byReferrer)),
+            ("decisions_by_channel", table(decisions.byChannel)),
+            ("clicks_by_referrer", table(result.clicksScreened.byReferrer)),
+            ("clicks_by_channel", table(result.clicksScreened.byChannel)),
         ])
     }
 
@@ -114,6 +137,12 @@ public enum RunSummary {
         let refunds = result.adjustments.filter { $0.kind != .tierAdjustment }
         if !refunds.isEmpty {
             out += "refunds: \(refunds.count) record\(refunds.count == 1 ? "" : "s"), \(money(refunds.reduce(0) { $0 + $1.amount }))\n"
+        }
+        let flaggedDecisions = result.decisions.filter { !$0.trace.fraud.isEmpty }.count
+        let flaggedClicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.flagged }
+        let clicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.total }
+        if flaggedDecisions + flaggedClicks > 0 {
+            out += "fraud: \(flaggedDecisions) of \(result.decisions.count) decisions and \(flaggedClicks) of \(clicks) clicks flagged (rates per referrer and channel in summary.json)\n"
         }
         for warning in result.warnings { out += "warning: \(warning)\n" }
         out += "wrote \(output)/decisions.jsonl, statements.csv, rejects.csv, summary.json\n"

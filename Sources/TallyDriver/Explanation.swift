@@ -108,9 +108,10 @@ enum Story {
             out += "   credit \(text(credit["share"])): \(text(credit["arithmetic"]))\n"
             for check in trace["fraud"] as? [[String: Any]] ?? [] {
                 let saw = (check["saw"] as? [String: Any] ?? [:]).keys.sorted().map { "\($0) = \(text((check["saw"] as? [String: Any])?[$0]))" }
-                out += "   ⚑ \(text(check["action"])) \"\(text(check["check"]))\" [\(text(check["at"]))]: \(text(check["condition"]))"
+                out += "   ⚑ \(text(check["action"])) \(text(check["subject"])) \"\(text(check["check"]))\" [\(text(check["at"]))]: \(text(check["condition"]))"
                 out += saw.isEmpty ? "\n" : "; saw " + saw.joined(separator: ", ") + "\n"
             }
+            if let resolution = trace["resolution"] as? String { out += "   ✔ \(resolution)\n" }
             let rules = trace["rules"] as? [[String: Any]] ?? []
             for rule in rules where all || !isBackground(rule) {
                 let name = "\(text(rule["rule"])) \"\(text(rule["title"]))\""

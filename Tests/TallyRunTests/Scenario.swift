@@ -15,6 +15,7 @@ struct Scenario {
     var assignments: String?
     var surveys: String?
     var fx: String?
+    var resolutions: String?
     var timezone = "UTC"
 
     static let header = "program \"test\"\ncurrency USD\n"
@@ -36,7 +37,7 @@ struct Scenario {
         try write("referrers.csv", referrers)
         try write("clicks.csv", clicks)
         try write("orders.csv", orders)
-        for (kind, text) in [("refunds", refunds), ("assignments", assignments), ("surveys", surveys), ("fx", fx)] {
+        for (kind, text) in [("refunds", refunds), ("assignments", assignments), ("surveys", surveys), ("fx", fx), ("resolutions", resolutions)] {
             guard let text else { continue }
             try write("\(kind).csv", text)
             yaml += "  \(kind): \(kind).csv\n"

@@ -112,10 +112,6 @@ extension Checker {
             error("check.unknown-name", "`\(check.action.name)` is not a fraud action", at: check.action.span,
                   help: "write `reject` or `hold`")
         }
-        if check.action.name == "hold", check.subject.name == "touch" {
-            error("check.bad-fraud-action", "a touch cannot be held", at: check.action.span,
-                  help: "`reject touch` drops the touch before attribution; to put the order on review write `hold order`")
-        }
         if check.reason.value.trimmingCharacters(in: .whitespaces).isEmpty {
             error("check.empty-label", "the reason is empty", at: check.reason.span,
                   help: "the reason is what the partner and the auditor read, e.g. \"click flooding\"")

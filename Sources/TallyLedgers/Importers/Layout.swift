@@ -63,6 +63,9 @@ struct Layout {
         case (.surveys, _):
             return Layout(fields: ["order", "answer", "at", "referrer"], required: ["order"],
                           help: "a surveys file needs an `order` column and an `answer` or `referrer` column")
+        case (.resolutions, _):
+            return Layout(fields: ["order", "action", "who", "note", "referrer", "at"], required: ["order", "action", "who"],
+                          help: "a resolutions file needs `order`, `action` (release or reject) and `who` columns")
         case (.fx, _):
             return Layout(fields: ["date", "currency", "rate"], required: ["date", "currency", "rate"],
                           help: "an FX file needs `date`, `currency` and `rate` columns")

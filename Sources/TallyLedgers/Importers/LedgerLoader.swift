@@ -44,7 +44,7 @@ public struct LedgerLoader {
     mutating func run() {
         ledgers.files = project.ledgers.map { display($0.path) }
         ledgers.counts = project.ledgers.map { LedgerCount(file: display($0.path), kind: $0.kind) }
-        let phases: [LedgerKind] = [.referrers, .products, .fx, .assignments, .orders, .refunds, .surveys, .clicks]
+        let phases: [LedgerKind] = [.referrers, .products, .fx, .assignments, .orders, .refunds, .surveys, .resolutions, .clicks]
         for kind in phases {
             for (index, source) in project.ledgers.enumerated() where source.kind == kind {
                 load(source, file: index)

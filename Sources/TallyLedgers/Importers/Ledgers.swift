@@ -17,6 +17,8 @@ public struct Ledgers: Sendable {
     public var assignments: [PromoAssignment] = []
     public var surveys: [SurveyAnswer] = []
     public var fxRates: [FXRate] = []
+    /// Review resolutions, by order id then file order.
+    public var resolutions: [String: [Resolution]] = [:]
     /// `CURRENCY date` -> index into `fxRates`.
     var fxIndex: [String: Int] = [:]
     /// Rows not accepted, in file order then line order.

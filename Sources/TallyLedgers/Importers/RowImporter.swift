@@ -66,6 +66,7 @@ struct RowImporter {
                 case .assignments: try importAssignment(fields)
                 case .surveys: try importSurvey(fields)
                 case .fx: try importRate(fields)
+                case .resolutions: try importResolution(fields)
                 }
             } catch let problem as Problem {
                 loader.reject(file, row.line, column: fields.column(problem.field), value: problem.value, reason: problem.reason)
@@ -246,6 +247,30 @@ struct RowImporter {
         }
         loader.ledgers.surveys.append(SurveyAnswer(order: orderID, at: try optionalTimestamp(fields, "at"), answer: answer,
                                                    referrer: referrer, source: reference(fields.row.line)))
+        loader.accept(file)
+    }
+
+    mutating func importResolution(_ fields: Fields) throws {
+        let orderID = try required(fields, "order", what: "order id")
+        guard loader.orderPosition[orderID] != nil else {
+            throw Problem(field: "order", value: orderID, reason: "resolution for an unknown order `\(orderID)`")
+        }
+        guard let action = Resolution.Action(rawValue: fields["action"].lowercased()) else {
+            throw Problem(field: "action", value: fields["action"], reason: "the action is `release` or `reject`")
+        }
+        let who = try required(fields, "who", what: "name of who resolved it")
+        var referrer: String?
+        if !fields["referrer"].isEmpty {
+            _ = try self.referrer(fields)
+            referrer = fields["referrer"]
+        }
+        let earlier = loader.ledgers.resolutions[orderID] ?? []
+        if let clash = earlier.first(where: { $0.referrer == referrer }) {
+            throw Problem(field: "order", value: orderID, reason: "order `\(orderID)` is already resolved on line \(clash.source.line)")
+        }
+        loader.ledgers.resolutions[orderID, default: []].append(Resolution(
+            order: orderID, referrer: referrer, action: action, who: who, note: fields["note"], at: try optionalTimestamp(fields, "at"),
+            source: reference(fields.row.line)))
         loader.accept(file)
     }
 

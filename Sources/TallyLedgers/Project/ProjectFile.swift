@@ -4,7 +4,7 @@ import Yams
 
 /// The ledgers a program runs over.
 public enum LedgerKind: String, CaseIterable, Sendable {
-    case referrers, products, clicks, orders, refunds, assignments, surveys, fx
+    case referrers, products, clicks, orders, refunds, assignments, surveys, fx, resolutions
 }
 
 /// How a ledger file is laid out.

@@ -160,3 +160,17 @@ public struct Product: Sendable, Equatable {
     public var name: String
     public var asin: String
 }
+
+/// A decision on an order held for review: release it (it then follows the return-window
+/// hold from the order's date) or reject it. Part of the audit trail.
+public struct Resolution: Sendable, Equatable {
+    public enum Action: String, Sendable { case release, reject }
+    public var order: String
+    /// The referrer whose decision it resolves; nil for every held decision of the order.
+    public var referrer: String?
+    public var action: Action
+    public var who: String
+    public var note: String
+    public var at: Timestamp?
+    public var source: RowReference
+}

@@ -45,6 +45,8 @@ public struct DecisionTrace: Sendable {
     public var fraud: [FraudTrace]
     public var rules: [RuleTrace]
     public var adjustments: [AdjustmentTrace]
+    /// How a review hold was resolved, with who and where.
+    public var resolution: String?
 }
 
 /// The order as the decision saw it.
@@ -92,6 +94,15 @@ public struct FraudTrace: Sendable, Equatable {
     public var condition: String
     public var saw: [(String, String)]
     public var location: String
+
+    public init(subject: String, action: String, reason: String, condition: String, saw: [(String, String)], location: String) {
+        self.subject = subject
+        self.action = action
+        self.reason = reason
+        self.condition = condition
+        self.saw = saw
+        self.location = location
+    }
 
     public static func == (a: FraudTrace, b: FraudTrace) -> Bool {
         a.subject == b.subject && a.action == b.action && a.reason == b.reason && a.condition == b.condition
@@ -146,4 +157,11 @@ public struct AdjustmentRecord: Sendable {
     public var amount: Int64
     public var reason: String
     public var arithmetic: String
+}
+
+extension Decision {
+    /// Counts this decision in a fraud tally by referrer and order channel.
+    public func flagCount(into tally: inout FraudTally) {
+        tally.count(referrer: referrer, channel: trace.order.channel.isEmpty ? "(none)" : trace.order.channel, flagged: !trace.fraud.isEmpty)
+    }
 }

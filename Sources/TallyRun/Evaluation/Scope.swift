@@ -51,6 +51,8 @@ struct Touch {
     var id: String
     /// Input order, for ties at the same instant (a later row is a later touch).
     var sequence: Int
+    /// `hold touch` checks that fired on this touch: its referrer's decision waits for review.
+    var holds: [FraudTrace] = []
 }
 
 /// A referrer's share of an order, as rules see it.

@@ -18,6 +18,8 @@ public struct RunResult: Sendable {
     public var warnings: [String] = []
     /// Touches rejected by fraud checks, by check reason.
     public var touchesRejected: [String: Int] = [:]
+    /// Clicks screened and rejected, by referrer id and by click channel.
+    public var clicksScreened = FraudTally()
     public var ordersProcessed = 0
 }
 
@@ -31,4 +33,26 @@ public struct StatementRow: Sendable, Equatable {
     public var clawbacks: Int64
     public var paid: Int64
     public var carriedOut: Int64
+}
+
+/// Screened and flagged counts by referrer and by channel, for fraud rates.
+public struct FraudTally: Sendable, Equatable {
+    public var byReferrer: [String: (total: Int, flagged: Int)] = [:]
+    public var byChannel: [String: (total: Int, flagged: Int)] = [:]
+
+    public init() {}
+
+    mutating func count(referrer: String, channel: String, flagged: Bool) {
+        byReferrer[referrer, default: (0, 0)].total += 1
+        byChannel[channel, default: (0, 0)].total += 1
+        if flagged {
+            byReferrer[referrer]!.flagged += 1
+            byChannel[channel]!.flagged += 1
+        }
+    }
+
+    public static func == (a: FraudTally, b: FraudTally) -> Bool {
+        a.byReferrer.mapValues { [$0.total, $0.flagged] } == b.byReferrer.mapValues { [$0.total, $0.flagged] }
+            && a.byChannel.mapValues { [$0.total, $0.flagged] } == b.byChannel.mapValues { [$0.total, $0.flagged] }
+    }
 }

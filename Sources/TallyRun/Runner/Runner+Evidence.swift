@@ -53,8 +53,12 @@ extension Runner {
             }
             for index in window where order.at.secondsSinceEpoch - ledgers.clicks[index].at.secondsSinceEpoch <= lookback {
                 let click = ledgers.clicks[index]
-                let touch = Touch(evidence: .click, at: click.at, referrer: click.referrer, click: index, code: "", id: click.id, sequence: index)
-                if let rejection = screenTouch(touch, click: click, order: view, customer: customer) {
+                var touch = Touch(evidence: .click, at: click.at, referrer: click.referrer, click: index, code: "", id: click.id, sequence: index)
+                let screening = screenTouch(touch, click: click, order: view, customer: customer)
+                touch.holds = screening.holds
+                result.clicksScreened.count(referrer: referrerID(click.referrer), channel: click.channel.isEmpty ? "(none)" : click.channel,
+                                            flagged: screening.rejection != nil || !screening.holds.isEmpty)
+                if let rejection = screening.rejection {
                     traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
                                              excluded: rejection.text))
                     result.touchesRejected["touch: " + rejection.reason, default: 0] += 1
@@ -93,24 +97,31 @@ extension Runner {
         return touches.filter { $0.evidence.rawValue == strongest }.sorted { ($0.at, $0.sequence) < ($1.at, $1.sequence) }
     }
 
-    /// The first touch check that rejects this click for this order, in words.
-    func screenTouch(_ touch: Touch, click: Click, order: OrderView, customer: CustomerFacts) -> (reason: String, text: String)? {
-        guard !plan.touchChecks.isEmpty else { return nil }
+    /// Touch checks on one click for this order: the first `reject touch` that fires (in
+    /// words), and the `hold touch` checks that fire.
+    func screenTouch(_ touch: Touch, click: Click, order: OrderView, customer: CustomerFacts)
+        -> (rejection: (reason: String, text: String)?, holds: [FraudTrace]) {
+        guard !plan.touchChecks.isEmpty else { return (nil, []) }
         let scope = Scope(order: order, customer: customer, referrer: ledgers.referrers[Int(click.referrer)], touch: touch, click: click,
                           credit: nil, line: nil, now: click.at, aggregates: aggregates)
-        for check in plan.touchChecks where check.action == .reject {
-            if interpreter.evaluate(check.condition, scope).isTrueValue {
-                let saw = TraceValues.saw(check.condition, scope, interpreter: interpreter)
-                return (check.reason, "rejected by fraud check \"\(check.reason)\" (\(check.location)): \(check.text); saw " + saw.map { "\($0.0) = \($0.1)" }.joined(separator: ", "))
+        var holds: [FraudTrace] = []
+        for check in plan.touchChecks where interpreter.evaluate(check.condition, scope).isTrueValue {
+            let saw = TraceValues.saw(check.condition, scope, interpreter: interpreter)
+            if check.action == .reject {
+                return ((check.reason, "rejected by fraud check \"\(check.reason)\" (\(check.location)): \(check.text); saw "
+                    + saw.map { "\($0.0) = \($0.1)" }.joined(separator: ", ")), [])
             }
+            holds.append(FraudTrace(subject: "touch \(click.id)", action: "hold", reason: check.reason, condition: check.text, saw: saw,
+                                    location: check.location))
         }
-        return nil
+        return (nil, holds)
     }
 
-    /// Runs the order checks for one referrer's decision.
-    func screenOrder(_ scope: inout Scope) -> ([FraudTrace], OrderVerdict) {
-        var fired: [FraudTrace] = []
-        var verdict = OrderVerdict.clear
+    /// Runs the order checks for one referrer's decision; `touchHolds` are the hold checks
+    /// that fired on the referrer's kept touches.
+    func screenOrder(_ scope: inout Scope, touchHolds: [FraudTrace]) -> ([FraudTrace], OrderVerdict) {
+        var fired: [FraudTrace] = touchHolds
+        var verdict = touchHolds.first.map { OrderVerdict.hold($0.reason) } ?? .clear
         for check in plan.orderChecks {
             var checkScope = scope
             if !check.readsReferrer { checkScope.referrer = nil }

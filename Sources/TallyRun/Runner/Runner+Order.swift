@@ -102,13 +102,14 @@ extension Runner {
                 arithmetic: referrers.count == 1
                     ? "the whole order: net \(money(orderView.net))"
                     : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
-            let (fraud, verdict) = screenOrder(&scope)
+            let touchHolds = kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
+            let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
                 id: "\(order.id)/\(referrer.id)", order: order.id, referrer: referrer.id, referrerIndex: referrerIndex,
                 orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
                 reason: nil, lines: [],
                 trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,
-                                     credit: creditTrace, fraud: fraud, rules: [], adjustments: []))
+                                     credit: creditTrace, fraud: fraud, rules: [], adjustments: [], resolution: nil))
             if case .reject(let reason) = verdict {
                 decision.status = .rejected
                 decision.reason = reason
@@ -128,7 +129,10 @@ extension Runner {
             pending.append(decision)
         }
         applyLimits(&pending, orderView: orderView)
-        for index in pending.indices { settle(&pending[index]) }
+        for index in pending.indices {
+            resolve(&pending[index])
+            settle(&pending[index])
+        }
         var positions: [Int] = []
         for decision in pending {
             positions.append(result.decisions.count)
@@ -136,6 +140,26 @@ extension Runner {
         }
         decisionsByOrder[order.id] = positions
         orderNets[order.id] = (order.net, order.currency)
+    }
+
+    /// A held decision with a resolution: released (it then follows the return-window
+    /// hold) or rejected on review (0.00; the cap room it took stays used).
+    func resolve(_ decision: inout Decision) {
+        guard decision.status == .held, let resolutions = ledgers.resolutions[decision.order] else { return }
+        guard let resolution = resolutions.first(where: { $0.referrer == decision.referrer }) ?? resolutions.first(where: { $0.referrer == nil }),
+              resolution.at.map({ $0 <= asOf }) ?? true else { return }
+        let words = "\(resolution.action == .release ? "released" : "rejected") on review by \(resolution.who)"
+            + (resolution.note.isEmpty ? "" : ": \(resolution.note)") + " (\(ledgers.files[resolution.source.file]):\(resolution.source.line))"
+        decision.trace.resolution = words
+        switch resolution.action {
+        case .release:
+            decision.status = decision.lines.isEmpty ? .noRule : .pending
+            decision.reason = nil
+        case .reject:
+            decision.status = .rejected
+            decision.amount = 0
+            decision.reason = (decision.reason ?? "review") + ": " + words
+        }
     }
 
     /// Final status and payable-on date from the hold and the as-of instant.
