@@ -26,7 +26,8 @@ public struct ProjectLoad {
 
     /// Finds `tally.yaml` (in `path`, or `path` itself), checks the program it names and
     /// loads its ledgers.
-    public static func load(_ path: String) -> ProjectLoad {
+    /// `program` replaces the rule file the project names (for `tally diff`).
+    public static func load(_ path: String, program override: String? = nil) -> ProjectLoad {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return ProjectLoad(loaded: nil, diagnostics: [], usageError: "`\(path)` does not exist")
@@ -36,13 +37,14 @@ public struct ProjectLoad {
             return ProjectLoad(loaded: nil, diagnostics: [],
                                usageError: "`\(path)` has no tally.yaml: a project folder names its program and ledgers there (see docs/ledgers.md)")
         }
-        let (project, projectDiagnostics) = ProjectFile.load(file)
-        guard let project else {
+        let (loadedProject, projectDiagnostics) = ProjectFile.load(file)
+        guard var project = loadedProject else {
             if projectDiagnostics.isEmpty {
                 return ProjectLoad(loaded: nil, diagnostics: [], usageError: "cannot read `\(file)`")
             }
             return ProjectLoad(loaded: nil, diagnostics: projectDiagnostics, usageError: nil)
         }
+        if let override { project.program = override }
         let report = CheckReport.check([project.program])
         var diagnostics = projectDiagnostics + report.diagnostics
         guard let program = report.programs.first(where: { ProgramFiles.normalise($0.files[0].path) == ProgramFiles.normalise(project.program) })

@@ -33,8 +33,9 @@ public struct ProjectRun {
     }
 
     /// Runs the project at `path`; `write` false computes everything without writing.
-    public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true) -> ProjectRun {
-        var run = ProjectRun(load: ProjectLoad.load(path))
+    public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
+                           program: String? = nil) -> ProjectRun {
+        var run = ProjectRun(load: ProjectLoad.load(path, program: program))
         guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
         let plan = compile(loaded)
         run.plan = plan

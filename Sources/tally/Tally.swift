@@ -10,7 +10,7 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Referral and affiliate commissions as plain-text rules, with an audit trail.",
-        subcommands: [Check.self, Fmt.self, PlanCommand.self, Run.self, Explain.self, Verify.self]
+        subcommands: [Check.self, Fmt.self, PlanCommand.self, Run.self, Explain.self, TestCommand.self, Diff.self, Verify.self]
     )
 
     /// Runs the command; a usage mistake exits with 2 (DESIGN.md's exit codes), not
@@ -239,5 +239,78 @@ struct Verify: ParsableCommand {
         let report = Verification.verify(project: project, output: out)
         print(report.text, terminator: "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run rule test scenarios (YAML: ledgers, expected decisions).",
+        discussion: """
+        Scenario files are YAML, usually in rules/tests/. Each names its ledgers inline or by
+        path and expects decisions, adjustments, totals, unattributed orders or rejects; an
+        expectation checks only the fields it names. Exit code 1 when a scenario fails.
+
+        Example:
+          tally test rules/
+          tally test rules/ --filter refund --coverage
+        """
+    )
+
+    @Argument(help: "Scenario files or folders (default: rules).")
+    var paths: [String] = []
+
+    @Option(help: "Run only scenarios whose name contains this text.")
+    var filter: String?
+
+    @Flag(help: "Report which rules, fraud checks and limits no scenario exercised.")
+    var coverage = false
+
+    func run() throws {
+        let report = RuleTestReport.run(paths.isEmpty ? ["rules"] : paths, filter: filter, coverage: coverage)
+        reportUnreadable(report.unreadable)
+        emit(report.diagnostics, format: .human)
+        print(report.text(), terminator: "")
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What a rule change would pay: run two rule versions on the same ledgers.",
+        discussion: """
+        --base names the old rules: a rule file, a rules folder, or a git revision (HEAD,
+        HEAD~1, a branch). --rules names the new ones (default: the project's program).
+
+        Example:
+          tally diff --base HEAD examples/acme
+          tally diff --base old-rules/ --rules rules/ examples/acme --format json
+        """
+    )
+
+    @Option(help: "The old rules: a file, a folder or a git revision.")
+    var base: String
+
+    @Option(help: "The new rules: a file or folder (default: the project's program).")
+    var rules: String?
+
+    @Argument(help: "The project folder whose ledgers both versions run on (default: the current folder).")
+    var project: String = "."
+
+    @Option(name: .customLong("as-of"), help: "Run both as of this date or timestamp.")
+    var asOf: String?
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func run() throws {
+        switch RuleDiff.diff(project: project, base: base, rules: rules, asOf: asOf) {
+        case .success(let diff):
+            print(format == .json ? diff.json.pretty() : diff.text(), terminator: format == .json ? "\n" : "")
+        case .failure(let failure):
+            emit(failure.diagnostics, format: .human)
+            FileHandle.standardError.write(Data("tally diff: \(failure.message)\n".utf8))
+            throw ExitCode(failure.exitCode)
+        }
     }
 }
