@@ -79,7 +79,8 @@ enum Story {
         var out = ""
         if let first = decisions.first, let trace = first["trace"] as? [String: Any] {
             let facts = trace["order"] as? [String: Any] ?? [:]
-            out += "Order \(order): \(text(facts["date"])) (\(text(facts["at"]))), \(text(facts["channel"])), customer \(text(facts["customer"]))"
+            let channel = text(facts["channel"]).isEmpty ? "" : "\(text(facts["channel"])), "
+            out += "Order \(order): \(text(facts["date"])) (\(text(facts["at"]))), \(channel)customer \(text(facts["customer"]))"
             out += (facts["new_customer"] as? Bool ?? false) ? " (new customer)\n" : "\n"
             out += "  net \(text(facts["net"])) \(text(facts["currency"]))"
             if let rate = facts["fx_rate"] as? String {
@@ -88,7 +89,8 @@ enum Story {
             out += "\n\nTouches\n"
             for touch in trace["touches"] as? [[String: Any]] ?? [] {
                 let kept = touch["kept"] as? Bool ?? false
-                out += "  \(kept ? "✓" : "✗") \(text(touch["evidence"])) \(text(touch["id"])) → \(text(touch["referrer"])) at \(text(touch["at"]))"
+                let id = text(touch["id"]).isEmpty ? "(no id)" : text(touch["id"])
+                out += "  \(kept ? "✓" : "✗") \(text(touch["evidence"])) \(id) → \(text(touch["referrer"])) at \(text(touch["at"]))"
                 if let code = touch["code"] as? String { out += " code \(code)" }
                 if let answer = touch["answer"] as? String { out += " \"\(answer)\"" }
                 if let why = touch["excluded"] as? String { out += "\n      excluded: \(why)" }
