@@ -163,6 +163,7 @@ run_tool() {
   rc=$?
   if ! { [ $rc = 0 ] || { [ $tool = tally ] && [ $rc = 1 ]; }; }; then
     tail -n 20 "$res/$tool.log" >&2
+    [ $rc -gt 128 ] && echo "bench: $tool was killed by signal $((rc - 128))" >&2
     die "$tool on $s ($label) exited with $rc; log: $res/$tool.log"
   fi
   # GNU time writes "Command exited with non-zero status N" before the figures.

@@ -100,6 +100,10 @@ public struct LedgerLoader {
             return
         }
         var importer = RowImporter(loader: self, file: file, table: table, source: source)
+        // Let go of our references so the importer's arrays are unique: appending to a
+        // shared array would copy it on every row.
+        ledgers = Ledgers()
+        orderPosition = [:]
         importer.importRows()
         self = importer.loader
     }

@@ -7,20 +7,20 @@ struct OrderGrouper {
     let file: Int
     let sumsAmounts: Bool
     let currency: Currency
+    let source: LedgerSource
     private var rows: [RowImporter.Fields] = []
     private var problem: (line: Int, field: String, value: String, reason: String)?
-    private var importer: RowImporter?
 
-    init(file: Int, sumsAmounts: Bool, currency: Currency) {
+    init(file: Int, source: LedgerSource, currency: Currency) {
         self.file = file
-        self.sumsAmounts = sumsAmounts
+        self.source = source
+        self.sumsAmounts = source.format == .amazonOrders
         self.currency = currency
     }
 
-    mutating func add(_ fields: RowImporter.Fields, importer: RowImporter, loader: inout LedgerLoader) throws {
+    mutating func add(_ fields: RowImporter.Fields, loader: inout LedgerLoader) throws {
         let id = fields["order"]
         if let first = rows.first, first["order"] != id { flush(into: &loader) }
-        self.importer = importer
         rows.append(fields)
         if id.isEmpty, problem == nil {
             problem = (fields.row.line, "order", "", "no order id")
@@ -29,7 +29,7 @@ struct OrderGrouper {
 
     /// Builds the gathered order and records it (or rejects its rows).
     mutating func flush(into loader: inout LedgerLoader) {
-        guard !rows.isEmpty, let importer else { return }
+        guard !rows.isEmpty else { return }
         defer {
             rows.removeAll()
             problem = nil
@@ -38,7 +38,7 @@ struct OrderGrouper {
         let order: Order
         do {
             if let problem { throw RowImporter.Problem(field: problem.field, value: problem.value, reason: problem.reason) }
-            order = try build(importer: importer, loader: loader)
+            order = try build(loader: loader)
         } catch let failure as RowImporter.Problem {
             let badLine = lineOfProblem ?? firstLine
             for fields in rows {
@@ -96,13 +96,13 @@ struct OrderGrouper {
         return value
     }
 
-    private mutating func build(importer: RowImporter, loader: LedgerLoader) throws -> Order {
+    private mutating func build(loader: LedgerLoader) throws -> Order {
         let first = rows[0]
         let id = first["order"]
         let atText = try orderLevel("at")
         guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
         let at: Timestamp
-        let format = importer.source.timestampFormat
+        let format = source.timestampFormat
         switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) }) ?? FieldText.timestamp(atText, clock: loader.settings.clock) {
         case .success(let value): at = value
         case .failure(let problem): throw fail(rows.first { $0["at"] == atText } ?? first, "at", atText, problem.reason)
@@ -181,7 +181,7 @@ struct OrderGrouper {
         let email = emailText.isEmpty ? (customer.contains("@") ? customer : "") : emailText
         if customer.contains("@") { customer = customer.lowercased() }
         if customer.isEmpty {
-            switch importer.source.format {
+            switch source.format {
             case .amazonOrders: customer = "amazon:\(id)"
             case .shopifyOrders: customer = "shop:\(id)"
             default: throw fail(first, "customer", "", "no customer key")

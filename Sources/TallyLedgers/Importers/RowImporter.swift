@@ -43,7 +43,7 @@ struct RowImporter {
     }
 
     mutating func importRows() {
-        var orders = OrderGrouper(file: file, sumsAmounts: source.format == .amazonOrders, currency: settings.currency)
+        var orders = OrderGrouper(file: file, source: source, currency: settings.currency)
         while let row = table.next() {
             loader.ledgers.counts[file].read += 1
             if let problem = row.problem {
@@ -61,7 +61,7 @@ struct RowImporter {
                 case .referrers: try importReferrer(fields)
                 case .products: try importProduct(fields)
                 case .clicks: try importClick(fields)
-                case .orders: try orders.add(fields, importer: self, loader: &loader)
+                case .orders: try orders.add(fields, loader: &loader)
                 case .refunds: try importRefund(fields)
                 case .assignments: try importAssignment(fields)
                 case .surveys: try importSurvey(fields)
