@@ -13,7 +13,14 @@ public struct DecisionLog {
     let plan: Plan
     let inputsDigest: String
     var previous = DecisionLog.genesis
-    public private(set) var lines: [String] = []
+    /// The JSONL text, as bytes.
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var count = 0
+
+    /// The records, one line each.
+    public var lines: [String] {
+        bytes.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
+    }
 
     public init(plan: Plan, inputsDigest: String) {
         self.plan = plan
@@ -23,10 +30,14 @@ public struct DecisionLog {
     func money(_ minor: Int64) -> JSON { .string(Value.moneyText(minor, digits: plan.currency.minorUnits)) }
 
     mutating func append(_ members: [(String, JSON)]) {
-        let body = JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest)),
-                                          ("prev", .string(previous))]).rendered()
-        let hash = Digest.sha256(body)
-        lines.append(String(body.dropLast()) + ",\"hash\":\"\(hash)\"}")
+        var body: [UInt8] = []
+        body.reserveCapacity(2048)
+        JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest)),
+                               ("prev", .string(previous))]).write(into: &body, indent: nil, level: 0)
+        let hash = Digest.sha256(bytes: body)
+        bytes.append(contentsOf: body.dropLast())
+        bytes.append(contentsOf: Array(",\"hash\":\"\(hash)\"}\n".utf8))
+        count += 1
         previous = hash
     }
 

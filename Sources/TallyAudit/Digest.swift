@@ -5,10 +5,18 @@ import Foundation
 /// inputs digest) and of each decision record (the hash chain).
 public enum Digest {
     public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// SHA-256 of bytes, in hex.
+    public static func sha256(bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
     }
 
     /// SHA-256 of a text, in hex.

@@ -16,7 +16,7 @@ public struct RunOutputs {
     public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) {
         var log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
         log.append(result)
-        decisions = log.lines.isEmpty ? "" : log.lines.joined(separator: "\n") + "\n"
+        decisions = String(decoding: log.bytes, as: UTF8.self)
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
         var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,paid,carried_out\n"

@@ -35,7 +35,10 @@ public struct ProjectRun {
     /// Runs the project at `path`; `write` false computes everything without writing.
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
                            program: String? = nil) -> ProjectRun {
+        let clock = StageClock()
         var run = ProjectRun(load: ProjectLoad.load(path, program: program))
+        clock.lap("load")
+        defer { clock.lap("outputs") }
         guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
         let plan = compile(loaded)
         run.plan = plan
@@ -49,6 +52,7 @@ public struct ProjectRun {
         }
         let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf)
         run.result = result
+        clock.lap("run")
         let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })
         let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, inputsDigest: inputs)
         run.outputs = outputs
@@ -78,5 +82,18 @@ public struct ProjectRun {
     public var summaryText: String {
         guard let plan, let result, let loaded = load.loaded else { return "" }
         return RunSummary.text(plan: plan, ledgers: loaded.ledgers, result: result, output: outputFolder ?? "")
+    }
+}
+
+/// Stage timings on stderr when `TALLY_TIMING` is set: for profiling only, never in outputs.
+final class StageClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private let enabled = ProcessInfo.processInfo.environment["TALLY_TIMING"] != nil
+
+    func lap(_ stage: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        FileHandle.standardError.write(Data("timing: \(stage) \(String(format: "%.3f", Double(now - last) / 1e9)) s\n".utf8))
+        last = now
     }
 }

@@ -10,7 +10,7 @@ public enum FieldText {
     /// offset, or a date alone (midnight), is read in the program's time zone. Also
     /// accepted: `2026-03-14 18:22:05 -0400` (Shopify) and `10-Jul-2025` (Amazon returns).
     public static func timestamp(_ text: String, clock: ProgramClock) -> Result<Timestamp, FieldProblem> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         if trimmed.isEmpty { return .failure("no timestamp") }
         if let exact = Timestamp.parse(trimmed) { return .success(exact) }
         // `2026-03-14 18:22:05 -0400`: a space before the offset, no colon in it.
@@ -41,7 +41,7 @@ public enum FieldText {
         var year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0
         var offset: Int?
         var pm: Bool?
-        let input = Array(text.trimmingCharacters(in: .whitespaces))
+        let input = Array(text.trimmedSpaces)
         var position = 0
         var pattern = Array(format)[...]
         let failure = FieldProblem("`\(text)` does not match the timestamp format `\(format)`")
@@ -112,7 +112,7 @@ public enum FieldText {
 
     /// A calendar date: `2026-03-14` or `10-Jul-2025` / `10-Jul-25`.
     public static func date(_ text: String) -> CivilDate? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         if let iso = CivilDate(iso: Substring(trimmed)) { return iso }
         let parts = trimmed.split(separator: "-")
         guard parts.count == 3, let day = Int(parts[0]), let month = months[parts[1].lowercased()],
@@ -124,7 +124,7 @@ public enum FieldText {
     /// An amount in minor units of `currency`. Accepts `12`, `12.5`, `-3.00`, `1,234.50`
     /// is refused (thousands separators are ambiguous across locales).
     public static func money(_ text: String, currency: Currency) -> Result<Int64, FieldProblem> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         guard let decimal = ExactDecimal(trimmed) else {
             return .failure("`\(text)` is not an amount (write digits with a decimal point, e.g. 59.50)")
         }
@@ -142,7 +142,7 @@ public enum FieldText {
 
     /// A whole number of items.
     public static func quantity(_ text: String) -> Result<Int64, FieldProblem> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         guard let value = Int64(trimmed) else { return .failure("`\(text)` is not a whole number") }
         if value < 0 { return .failure("negative quantity \(value)") }
         return .success(value)
@@ -150,7 +150,7 @@ public enum FieldText {
 
     /// A typed extra column value.
     public static func extra(_ text: String, as type: String, currency: Currency, clock: ProgramClock) -> Result<ExtraValue, FieldProblem> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         if trimmed.isEmpty { return .success(.missing) }
         switch type {
         case "string": return .success(.string(trimmed))

@@ -172,7 +172,7 @@ struct OrderGrouper {
         var codes: [String] = []
         for fields in rows {
             for code in fields["promo_codes"].split(whereSeparator: { $0 == "," || $0 == ";" }) {
-                let trimmed = code.trimmingCharacters(in: .whitespaces)
+                let trimmed = String(code).trimmedSpaces
                 if !trimmed.isEmpty, !codes.contains(trimmed) { codes.append(trimmed) }
             }
         }

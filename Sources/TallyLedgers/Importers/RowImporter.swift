@@ -30,7 +30,7 @@ struct RowImporter {
         let columns: [String]
         subscript(_ field: String) -> String {
             guard let index = slot[field] else { return "" }
-            return row.values[index].trimmingCharacters(in: .whitespaces)
+            return row.values[index].trimmedSpaces
         }
         func column(_ field: String) -> String { slot[field].map { columns[$0] } ?? field }
     }
@@ -316,5 +316,20 @@ struct DuplicateFilter {
         if let earlier = seen[raw] { return earlier }
         seen[raw] = line
         return nil
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces and tabs. Most fields have none, so
+    /// this returns the string itself without copying (Foundation's trimming was half
+    /// of the load time on the reference workload).
+    var trimmedSpaces: String {
+        let bytes = utf8
+        guard let first = bytes.first, let last = bytes.last else { return self }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
+        if !isSpace(first) && !isSpace(last) { return self }
+        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
+        guard start < bytes.endIndex, let end = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
     }
 }

@@ -28,7 +28,12 @@ public struct CSVReader {
 
         /// Field `index` as text, or nil when it is not valid UTF-8.
         public func string(_ index: Int) -> String? {
-            String(validating: field(index), as: UTF8.self)
+            guard index < ends.count else { return "" }
+            let start = index == 0 ? 0 : ends[index - 1]
+            // Through a buffer pointer: the generic Sequence initializer is several times slower.
+            return bytes.withUnsafeBufferPointer { buffer in
+                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<ends[index]]), as: UTF8.self)
+            }
         }
 
         /// The whole row as written back in CSV form (for rejects and duplicates).
