@@ -42,10 +42,13 @@ public struct RunOutputs {
 public enum RunSummary {
     static func statusCounts(_ result: RunResult) -> [(String, Int, Int64)] {
         let order: [DecisionStatus] = [.payable, .pending, .held, .rejected, .capped, .noRule]
-        return order.map { status in
-            let matching = result.decisions.filter { $0.status == status }
-            return (status.rawValue, matching.count, matching.reduce(0) { $0 + $1.amount })
+        var counts = Array(repeating: (0, Int64(0)), count: order.count)
+        for decision in result.decisions {
+            guard let index = order.firstIndex(of: decision.status) else { continue }
+            counts[index].0 += 1
+            counts[index].1 += decision.amount
         }
+        return order.indices.map { (order[$0].rawValue, counts[$0].0, counts[$0].1) }
     }
 
     public static func json(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) -> JSON {
@@ -131,14 +134,14 @@ public enum RunSummary {
         out += "\n"
         let counts = statusCounts(result).filter { $0.1 > 0 }
         out += "decisions: \(result.decisions.count)" + (counts.isEmpty ? "" : " (" + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + ")") + "\n"
-        let payable = result.decisions.filter { $0.status == .payable }.reduce(0) { $0 + $1.amount }
-        let pending = result.decisions.filter { $0.status == .pending || $0.status == .held }.reduce(0) { $0 + $1.amount }
+        let payable = result.decisions.reduce(Int64(0)) { $0 + ($1.status == .payable ? $1.amount : 0) }
+        let pending = result.decisions.reduce(Int64(0)) { $0 + ($1.status == .pending || $1.status == .held ? $1.amount : 0) }
         out += "amounts: \(money(payable)) payable, \(money(pending)) pending or held\n"
         let refunds = result.adjustments.filter { $0.kind != .tierAdjustment }
         if !refunds.isEmpty {
             out += "refunds: \(refunds.count) record\(refunds.count == 1 ? "" : "s"), \(money(refunds.reduce(0) { $0 + $1.amount }))\n"
         }
-        let flaggedDecisions = result.decisions.filter { !$0.trace.fraud.isEmpty }.count
+        let flaggedDecisions = result.decisions.reduce(0) { $0 + ($1.trace.fraud.isEmpty ? 0 : 1) }
         let flaggedClicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.flagged }
         let clicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.total }
         if flaggedDecisions + flaggedClicks > 0 {

@@ -187,3 +187,18 @@ public struct FieldProblem: Error, Equatable, Sendable, ExpressibleByStringInter
     public init(stringLiteral value: String) { self.reason = value }
     public init(stringInterpolation: DefaultStringInterpolation) { self.reason = String(stringInterpolation: stringInterpolation) }
 }
+
+extension String {
+    /// The text without leading and trailing spaces and tabs. Most fields have none, so
+    /// this returns the string itself without copying (Foundation's trimming was half
+    /// of the load time on the reference workload's medium data).
+    var trimmedSpaces: String {
+        let bytes = utf8
+        guard let first = bytes.first, let last = bytes.last else { return self }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
+        if !isSpace(first) && !isSpace(last) { return self }
+        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
+        guard start < bytes.endIndex, let end = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+}

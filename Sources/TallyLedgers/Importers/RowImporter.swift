@@ -305,31 +305,29 @@ struct RowImporter {
 /// the file goes back in time, every row is kept from then on.
 struct DuplicateFilter {
     private var current = ""
-    private var seen: [String: Int] = [:]
+    /// Rows of the current timestamp: few, so a linear scan beats hashing every row.
+    private var group: [(raw: [UInt8], line: Int)] = []
+    private var seen: [[UInt8]: Int] = [:]
     private var keepAll = false
 
-    mutating func check(_ raw: String, line: Int, at: String) -> Int? {
-        if !keepAll, at != current {
-            if !current.isEmpty, !at.isEmpty, at < current { keepAll = true } else { seen.removeAll(keepingCapacity: true) }
+    mutating func check(_ raw: [UInt8], line: Int, at: String) -> Int? {
+        if keepAll {
+            if let earlier = seen[raw] { return earlier }
+            seen[raw] = line
+            return nil
+        }
+        if at != current {
+            if !current.isEmpty, !at.isEmpty, at < current {
+                // The file went back in time: remember every row from now on.
+                keepAll = true
+                for row in group { seen[row.raw] = row.line }
+                return check(raw, line: line, at: at)
+            }
+            group.removeAll(keepingCapacity: true)
             current = at
         }
-        if let earlier = seen[raw] { return earlier }
-        seen[raw] = line
+        if let earlier = group.first(where: { $0.raw == raw }) { return earlier.line }
+        group.append((raw, line))
         return nil
-    }
-}
-
-extension String {
-    /// The text without leading and trailing spaces and tabs. Most fields have none, so
-    /// this returns the string itself without copying (Foundation's trimming was half
-    /// of the load time on the reference workload).
-    var trimmedSpaces: String {
-        let bytes = utf8
-        guard let first = bytes.first, let last = bytes.last else { return self }
-        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
-        if !isSpace(first) && !isSpace(last) { return self }
-        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.endIndex
-        guard start < bytes.endIndex, let end = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[start...end])
     }
 }

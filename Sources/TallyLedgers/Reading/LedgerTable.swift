@@ -15,8 +15,8 @@ struct LedgerTable {
         var values: [String]
         /// A problem with the row as a whole (bad quoting, ragged, not UTF-8).
         var problem: (column: String, value: String, reason: String)?
-        /// The row's text, for duplicate detection.
-        var raw: String
+        /// The row's fields as bytes with a separator, for exact-duplicate detection.
+        var raw: [UInt8]
     }
 
     private var reader: Reader
@@ -85,8 +85,9 @@ struct LedgerTable {
         case .csv(var csv):
             defer { reader = .csv(csv) }
             guard csv.next(into: &csvRow) else { return nil }
-            var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: "")
-            row.raw = csvRow.raw
+            var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: csvRow.bytes)
+            // Field ends make "a,bc" and "ab,c" differ.
+            for end in csvRow.ends { row.raw.append(UInt8(truncatingIfNeeded: end)) }
             if let problem = csvRow.problem {
                 let column = problem.field - 1 < header.count ? header[problem.field - 1] : "column \(problem.field)"
                 row.problem = (column, csvRow.string(problem.field - 1) ?? "", problem.reason)
@@ -110,12 +111,12 @@ struct LedgerTable {
         case .jsonl(var jsonl):
             defer { reader = .jsonl(jsonl) }
             guard let (line, object, problem) = jsonl.next() else { return nil }
-            var row = Row(line: line, values: Array(repeating: "", count: fields.count), problem: nil, raw: "")
+            var row = Row(line: line, values: Array(repeating: "", count: fields.count), problem: nil, raw: [])
             if let problem {
                 row.problem = ("", "", problem)
                 return row
             }
-            row.raw = object.keys.sorted().map { "\($0)=\(object[$0]!)" }.joined(separator: "\u{1F}")
+            row.raw = Array(object.keys.sorted().map { "\($0)=\(object[$0]!)" }.joined(separator: "\u{1F}").utf8)
             for (slot, name) in columnNames.enumerated() {
                 row.values[slot] = object[name] ?? object[fields[slot]] ?? constants[fields[slot]] ?? ""
             }
