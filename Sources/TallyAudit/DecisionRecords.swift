@@ -131,6 +131,20 @@ public struct DecisionLog {
          ("reason", .string(adjustment.reason)), ("arithmetic", .string(adjustment.arithmetic))]
     }
 
+    /// The payable decisions of an earlier run's ledger: what was paid.
+    public static func paidDecisions(_ text: String, digits: Int) -> [PaidDecision] {
+        var paid: [PaidDecision] = []
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["type"] as? String == "decision", object["status"] as? String == "payable",
+                  let id = object["id"] as? String, let amountText = object["amount"] as? String,
+                  let amount = ExactDecimal(amountText)?.rescaled(to: digits) else { continue }
+            paid.append(PaidDecision(id: id, order: object["order"] as? String ?? "", referrer: object["referrer"] as? String ?? "",
+                                     amount: amount, rulesVersion: object["rules_version"] as? String ?? ""))
+        }
+        return paid
+    }
+
     /// Checks a chain: every `prev` names the previous line's hash and every hash matches
     /// its line. Returns the 1-based line of the first break, or nil when intact.
     public static func firstBreak(_ lines: [String]) -> (line: Int, reason: String)? {

@@ -19,10 +19,10 @@ public struct RunOutputs {
         decisions = String(decoding: log.bytes, as: UTF8.self)
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
-        var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,paid,carried_out\n"
+        var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out\n"
         for row in result.statements {
             csv += [RejectsFile.quote(row.referrer), row.month.description, plan.currency.code, money(row.carriedIn), money(row.earned),
-                    money(row.reductions), money(row.clawbacks), money(row.paid), money(row.carriedOut)].joined(separator: ",") + "\n"
+                    money(row.reductions), money(row.clawbacks), money(row.corrections), money(row.paid), money(row.carriedOut)].joined(separator: ",") + "\n"
         }
         statements = csv
         rejects = RejectsFile.render(ledgers.rejects)
@@ -59,7 +59,7 @@ public enum RunSummary {
                      ("accepted", .int(Int64(count.accepted))), ("rejected", .int(Int64(count.rejected))),
                      ("duplicates", .int(Int64(count.duplicates)))])
         }
-        let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment]
+        let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment, .correction]
         var fraudByCheck: [String: Int] = result.touchesRejected
         for decision in result.decisions {
             for check in decision.trace.fraud { fraudByCheck["order: " + check.reason, default: 0] += 1 }

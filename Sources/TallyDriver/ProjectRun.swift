@@ -33,8 +33,9 @@ public struct ProjectRun {
     }
 
     /// Runs the project at `path`; `write` false computes everything without writing.
+    /// `paid` is the `decisions.jsonl` of the last run whose payable decisions were paid.
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
-                           program: String? = nil) -> ProjectRun {
+                           program: String? = nil, paid paidPath: String? = nil) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -50,7 +51,20 @@ public struct ProjectRun {
             }
             asOf = instant
         }
-        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf)
+        var paid: [PaidDecision] = []
+        if let paidPath {
+            guard let data = FileManager.default.contents(atPath: paidPath) else {
+                run.usageError = "cannot read the paid decisions `\(paidPath)`"
+                return run
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            if let broken = DecisionLog.firstBreak(text.split(separator: "\n").map(String.init)) {
+                run.usageError = "\(paidPath):\(broken.line): the paid ledger's hash chain is broken (\(broken.reason)); it cannot be trusted as what was paid"
+                return run
+            }
+            paid = DecisionLog.paidDecisions(text, digits: plan.currency.minorUnits)
+        }
+        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, paid: paid)
         run.result = result
         clock.lap("run")
         let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })

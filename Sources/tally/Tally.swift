@@ -142,9 +142,12 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("out"), help: "Write the outputs here instead of the project's output folder.")
     var out: String?
 
+    @Option(help: "The decisions.jsonl of the last paid run: its payable decisions stay as paid, differences become corrections.")
+    var paid: String?
+
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        let run = ProjectRun.run(project, asOf: asOf, output: out)
+        let run = ProjectRun.run(project, asOf: asOf, output: out, paid: paid)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if let problem = run.load.usageError ?? run.usageError {
             FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))

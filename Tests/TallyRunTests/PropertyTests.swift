@@ -122,7 +122,7 @@ final class PropertyTests: XCTestCase {
             XCTAssertEqual(result.statements.reduce(0) { $0 + $1.earned }, payable, "seed \(seed)")
             for referrer in Set(result.statements.map(\.referrer)) {
                 let rows = result.statements.filter { $0.referrer == referrer }
-                let flows = rows.reduce(0) { $0 + $1.earned + $1.reductions + $1.clawbacks }
+                let flows = rows.reduce(0) { $0 + $1.earned + $1.reductions + $1.clawbacks + $1.corrections }
                 XCTAssertEqual(rows.reduce(0) { $0 + $1.paid } + (rows.last?.carriedOut ?? 0), flows, "seed \(seed) \(referrer)")
             }
         }

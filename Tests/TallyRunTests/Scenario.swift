@@ -25,7 +25,7 @@ struct Scenario {
     }
 
     /// Runs the scenario; fails the test on load errors.
-    func run(asOf: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
+    func run(asOf: String? = nil, paid: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -43,7 +43,7 @@ struct Scenario {
             yaml += "  \(kind): \(kind).csv\n"
         }
         try write("tally.yaml", yaml)
-        let run = ProjectRun.run(folder.path, asOf: asOf, write: false)
+        let run = ProjectRun.run(folder.path, asOf: asOf, write: false, paid: paid)
         XCTAssertEqual(run.load.diagnostics.map(\.message), [], file: file, line: line)
         XCTAssertEqual(run.load.loaded?.ledgers.rejects.map(\.reason) ?? [], [], file: file, line: line)
         XCTAssertNil(run.usageError ?? run.load.usageError, file: file, line: line)

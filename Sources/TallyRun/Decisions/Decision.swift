@@ -144,7 +144,7 @@ public struct AdjustmentTrace: Sendable {
 /// A record that changes what was decided: refund reductions and clawbacks, tier
 /// top-ups. Nothing is edited in place; these records add up.
 public struct AdjustmentRecord: Sendable {
-    public enum Kind: String, Sendable { case reduction, clawback, tierAdjustment = "tier_adjustment" }
+    public enum Kind: String, Sendable { case reduction, clawback, tierAdjustment = "tier_adjustment", correction }
     public var id: String
     public var kind: Kind
     public var decision: String
@@ -163,5 +163,22 @@ extension Decision {
     /// Counts this decision in a fraud tally by referrer and order channel.
     public func flagCount(into tally: inout FraudTally) {
         tally.count(referrer: referrer, channel: trace.order.channel.isEmpty ? "(none)" : trace.order.channel, flagged: !trace.fraud.isEmpty)
+    }
+}
+
+/// A decision as an earlier, paid run recorded it: what was paid stays paid.
+public struct PaidDecision: Sendable, Equatable {
+    public var id: String
+    public var order: String
+    public var referrer: String
+    public var amount: Int64
+    public var rulesVersion: String
+
+    public init(id: String, order: String, referrer: String, amount: Int64, rulesVersion: String) {
+        self.id = id
+        self.order = order
+        self.referrer = referrer
+        self.amount = amount
+        self.rulesVersion = rulesVersion
     }
 }

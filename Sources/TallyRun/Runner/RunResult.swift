@@ -31,6 +31,8 @@ public struct StatementRow: Sendable, Equatable {
     public var earned: Int64
     public var reductions: Int64
     public var clawbacks: Int64
+    /// Differences against decisions paid by earlier runs.
+    public var corrections: Int64
     public var paid: Int64
     public var carriedOut: Int64
 }

@@ -47,10 +47,15 @@ public struct Runner {
         var period: Int
     }
 
+    /// Decisions paid by earlier runs, by id: a re-run keeps them and books differences.
+    var paid: [String: PaidDecision] = [:]
+
     /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
-    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil) -> RunResult {
+    /// `paid` are the decisions of periods already paid (from an earlier run's ledger).
+    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, paid: [PaidDecision] = []) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
+        for decision in paid { runner.paid[decision.id] = decision }
         runner.run()
         return runner.result
     }
@@ -83,6 +88,7 @@ public struct Runner {
         }
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
+        applyCorrections()
         applyRefunds()
         result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf)
     }

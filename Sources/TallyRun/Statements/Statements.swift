@@ -8,7 +8,7 @@ import TallyValues
 enum Statements {
     static func build(plan: Plan, result: RunResult, referrers: [Referrer], asOf: Timestamp) -> [StatementRow] {
         let lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
-        struct Totals { var earned: Int64 = 0, reductions: Int64 = 0, clawbacks: Int64 = 0 }
+        struct Totals { var earned: Int64 = 0, reductions: Int64 = 0, clawbacks: Int64 = 0, corrections: Int64 = 0 }
         var byReferrer: [Int32: [CalendarMonth: Totals]] = [:]
         for decision in result.decisions where decision.status == .payable {
             guard let date = decision.payableOn else { continue }
@@ -19,6 +19,7 @@ enum Statements {
             case .reduction: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].reductions += record.amount
             case .clawback: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].clawbacks += record.amount
             case .tierAdjustment: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].earned += record.amount
+            case .correction: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].corrections += record.amount
             }
         }
         var rows: [StatementRow] = []
@@ -28,10 +29,11 @@ enum Statements {
             var carried: Int64 = 0
             while month <= lastMonth {
                 let totals = months[month] ?? Totals()
-                let balance = carried + totals.earned + totals.reductions + totals.clawbacks
+                let balance = carried + totals.earned + totals.reductions + totals.clawbacks + totals.corrections
                 let paid = balance > 0 && balance >= plan.payoutMinimum ? balance : 0
                 rows.append(StatementRow(referrer: referrers[Int(referrer)].id, month: month, carriedIn: carried, earned: totals.earned,
-                                         reductions: totals.reductions, clawbacks: totals.clawbacks, paid: paid, carriedOut: balance - paid))
+                                         reductions: totals.reductions, clawbacks: totals.clawbacks, corrections: totals.corrections,
+                                         paid: paid, carriedOut: balance - paid))
                 carried = balance - paid
                 month = month.adding(months: 1)
             }
