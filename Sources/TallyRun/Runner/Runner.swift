@@ -19,7 +19,6 @@ public struct Runner {
     var customerClicks: [String: [Int]] = [:]
     var customers: [String: CustomerState] = [:]
     let aggregates: AggregateIndexes
-    var lastClickPrune: Int64 = -(1 << 62)
     /// Order id -> surveys naming it.
     let surveysByOrder: [String: [SurveyAnswer]]
     /// Upper-cased code -> assignments.
@@ -66,7 +65,7 @@ public struct Runner {
         self.asOf = asOf
         self.interpreter = Interpreter(plan: plan)
         self.result = RunResult(asOf: asOf)
-        self.aggregates = AggregateIndexes(specs: plan.aggregates)
+        self.aggregates = AggregateIndexes(specs: plan.aggregates, lookback: plan.attribution.lookbackSeconds)
         var surveys: [String: [SurveyAnswer]] = [:]
         for answer in ledgers.surveys where answer.at.map({ $0 <= asOf }) ?? true {
             surveys[answer.order, default: []].append(answer)
@@ -122,12 +121,6 @@ public struct Runner {
                 })
             }
             nextClick += 1
-        }
-        // Once a day of order time, forget clicks no order can reach any more.
-        let horizon = instant.secondsSinceEpoch - plan.attribution.lookbackSeconds
-        if horizon - lastClickPrune > 86_400 {
-            aggregates.pruneClicks(before: horizon)
-            lastClickPrune = horizon
         }
     }
 }
