@@ -1,6 +1,7 @@
 import Foundation
 import TallyCheck
 import TallyLedgers
+import TallyPlan
 import TallySource
 import TallyValues
 
@@ -54,8 +55,11 @@ public struct ProjectLoad {
         guard let clock = ProgramClock(identifier: program.timezone) else {
             return ProjectLoad(loaded: nil, diagnostics: diagnostics, usageError: "unknown time zone \(program.timezone)")
         }
+        // Only the click fields the program reads are kept (a plan is cheap to compile).
+        let clickFields = PlanCompiler.compile(program, rulesVersion: "").clickFieldsRead
         let settings = LoadSettings(currency: program.currency, clock: clock,
-                                    referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) })
+                                    referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) },
+                                    clickFields: clickFields)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
         return ProjectLoad(loaded: LoadedProject(project: project, program: program, ledgers: ledgers), diagnostics: diagnostics, usageError: nil)

@@ -132,3 +132,26 @@ public struct AggregateSpec: Sendable, Hashable {
     public var windowSeconds: Int64
     public var text: String
 }
+
+extension Plan {
+    /// The click ledger fields the plan reads (touch checks, click aggregates), by their
+    /// ledger names; the loader keeps only these (plus id, at, referrer and customer).
+    public var clickFieldsRead: Set<String> {
+        var fields = Set<String>()
+        for check in touchChecks + orderChecks {
+            for slot in check.condition.reads {
+                guard case .touch(let field) = slot else { continue }
+                switch field {
+                case .signed: fields.insert("token")
+                case .evidence, .at, .id, .code: continue
+                default: fields.insert(field.rawValue)
+                }
+            }
+        }
+        for spec in aggregates where spec.events == .clicks {
+            fields.insert(spec.key)
+            if let field = spec.field { fields.insert(field) }
+        }
+        return fields
+    }
+}

@@ -9,11 +9,15 @@ public struct LoadSettings: Sendable {
     public var clock: ProgramClock
     /// Declared `referrer fields`: name and type name (`string`, `money`, …).
     public var referrerExtras: [(name: String, type: String)]
+    /// The click fields the program reads (nil: all). Others are not kept: on ten
+    /// million clicks an unread landing URL alone is over a gigabyte of text.
+    public var clickFields: Set<String>?
 
-    public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)]) {
+    public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)], clickFields: Set<String>? = nil) {
         self.currency = currency
         self.clock = clock
         self.referrerExtras = referrerExtras
+        self.clickFields = clickFields
     }
 }
 
@@ -89,7 +93,8 @@ public struct LedgerLoader {
         var table: LedgerTable
         do {
             table = try LedgerTable(path: source.path, display: display(source.path), format: source.format,
-                                    fields: layout.fields, required: layout.required, columns: columns, constants: constants)
+                                    fields: layout.fields, required: layout.required, columns: columns, constants: constants,
+                                    wanted: source.kind == .clicks ? settings.clickFields.map { $0.union(["id", "at", "referrer", "customer", "channel"]) } : nil)
         } catch let problem as LedgerFileProblem {
             ledgers.fileProblems.append(.error("ledger.file", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem.reason)",
                                                at: source.span, help: layout.help))

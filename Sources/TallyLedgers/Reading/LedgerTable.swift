@@ -33,8 +33,9 @@ struct LedgerTable {
 
     /// Opens the file and reads its header. Fails with a reason when the file cannot be
     /// read, is empty, or lacks a required field.
+    /// `wanted` limits the fields read (nil: all); the others stay empty.
     init(path: String, display: String, format: LedgerFormat, fields: [String], required: Set<String>,
-         columns: [String: String], constants: [String: String]) throws {
+         columns: [String: String], constants: [String: String], wanted: Set<String>? = nil) throws {
         self.fields = fields
         self.columnNames = fields
         self.constants = constants
@@ -67,6 +68,9 @@ struct LedgerTable {
                     slotFor[slot] = index
                     names2[slot] = name
                 }
+            }
+            if let wanted {
+                for slot in slotFor.indices where !wanted.contains(fields[slot]) { slotFor[slot] = nil }
             }
             columnForSlot = slotFor
             columnNames = names2
