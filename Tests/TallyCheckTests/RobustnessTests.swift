@@ -8,19 +8,6 @@ import XCTest
 /// swapped tokens, random bytes, invalid UTF-8) each end in diagnostics from the
 /// parser and checker: never a crash, never a hang.
 final class RobustnessTests: XCTestCase {
-    /// A small deterministic generator so failures reproduce.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
-    }
-
     private func examplePrograms() throws -> [[UInt8]] {
         try ["acme.tally", "acme-rates.tally"].map { name in
             [UInt8](try Data(contentsOf: Golden.repository.appendingPathComponent("rules").appendingPathComponent(name)))
@@ -38,7 +25,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testMutationsNeverCrash() throws {
-        var random = SplitMix(state: 20_261_125)
+        var random = SeededRandom(seed: 20_261_125)
         var mutants = 0
         for original in try examplePrograms() {
             let tokens = Lexer.lex(SourceFile(path: "x", contents: original)).tokens.filter { $0.kind != .endOfFile }

@@ -8,23 +8,11 @@ import XCTest
 /// Randomly corrupted copies of the example ledgers: every row read is accepted or
 /// rejected, the counts add up, and nothing crashes.
 final class AccountingPropertyTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    }
-
     func testRowsReadAreAcceptedPlusRejectedUnderCorruption() throws {
         let example = Golden.repository.appendingPathComponent("examples/acme")
         let names = try FileManager.default.contentsOfDirectory(atPath: example.path)
             .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".txt") }.sorted()
-        var random = Random(state: 42)
+        var random = SeededRandom(seed: 42)
         for round in 0..<40 {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acme-corrupt-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

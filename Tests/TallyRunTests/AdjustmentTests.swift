@@ -5,15 +5,9 @@ import XCTest
 
 /// DESIGN.md, "Limits, holds, refunds" and fraud outcomes.
 final class AdjustmentTests: XCTestCase {
-    func scenario(_ rules: String, orders: String, clicks: String = "c1,2026-01-01T00:00:00Z,R1,ann\n") -> Scenario {
-        var scenario = Scenario(rules)
-        scenario.clicks += clicks
-        scenario.orders += orders
-        return scenario
-    }
 
     func testMonthlyCapCrossedMidOrderPaysTheRemainder() throws {
-        let run = try scenario("rule base {\n  pay 10% of credit.net\n}\nlimit 25 USD per referrer per month\n", orders: """
+        let run = try Scenario.with("rule base {\n  pay 10% of credit.net\n}\nlimit 25 USD per referrer per month\n", orders: """
             A,2026-01-02T00:00:00Z,ann,X,1,200.00
             B,2026-01-03T00:00:00Z,ann,X,1,100.00
             C,2026-01-04T00:00:00Z,ann,X,1,100.00
@@ -26,7 +20,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testCapPeriodsFollowTheProgramTimeZone() throws {
-        var scenario = scenario("rule base {\n  pay 10% of credit.net\n}\nlimit 10 USD per referrer per month\n", orders: """
+        var scenario = Scenario.with("rule base {\n  pay 10% of credit.net\n}\nlimit 10 USD per referrer per month\n", orders: """
             A,2026-02-01T03:00:00Z,ann,X,1,100.00
             B,2026-02-01T06:00:00Z,ann,X,1,100.00
 
@@ -39,7 +33,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testPerOrderLimitIsSharedInProportion() throws {
-        let run = try scenario("attribution {\n  model linear\n}\nrule base {\n  pay 30% of credit.net\n}\nrule agency {\n  when referrer.kind == \"agency\"\n  pay 10 USD\n}\nlimit 20 USD per order\n",
+        let run = try Scenario.with("attribution {\n  model linear\n}\nrule base {\n  pay 30% of credit.net\n}\nrule agency {\n  when referrer.kind == \"agency\"\n  pay 10 USD\n}\nlimit 20 USD per order\n",
                                orders: "A,2026-01-02T00:00:00Z,ann,X,1,100.00\n",
                                clicks: "c1,2026-01-01T00:00:00Z,R1,ann\nc2,2026-01-01T01:00:00Z,R3,ann\n").run()
         // 15.00 + (15.00 + 5.00) = 35.00 over 20.00: 15/35 and 20/35 of 20.00 = 8.57 and 11.43.
@@ -47,7 +41,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testRefundsDuringTheHoldReduceAndAfterItClawBack() throws {
-        var scenario = scenario("rule base {\n  pay 10% of credit.net\n}\nhold 30 days\n", orders: """
+        var scenario = Scenario.with("rule base {\n  pay 10% of credit.net\n}\nhold 30 days\n", orders: """
             A,2026-01-02T12:00:00Z,ann,X,1,100.00
             B,2026-01-02T13:00:00Z,ann,X,1,100.00
 
@@ -65,7 +59,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testRefundsInPartsRoundCumulativelyAndAreClamped() throws {
-        var scenario = scenario("rule base {\n  pay 10% of credit.net\n}\n", orders: "A,2026-01-02T12:00:00Z,ann,X,1,10.00\n")
+        var scenario = Scenario.with("rule base {\n  pay 10% of credit.net\n}\n", orders: "A,2026-01-02T12:00:00Z,ann,X,1,10.00\n")
         // 1.00 paid; three refunds of 3.33, 3.33, 3.34 claw 0.33, 0.34, 0.33 (cumulative rounding), then 5.00 more is clamped.
         scenario.refunds = "id,order,at,amount\nr1,A,2026-01-03T00:00:00Z,3.33\nr2,A,2026-01-04T00:00:00Z,3.33\nr3,A,2026-01-05T00:00:00Z,3.34\nr4,A,2026-01-06T00:00:00Z,5.00\n"
         let run = try scenario.run()
@@ -74,7 +68,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testStatementsCarryBalancesBelowTheMinimum() throws {
-        let run = try scenario("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: """
+        let run = try Scenario.with("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: """
             A,2026-01-02T00:00:00Z,ann,X,1,300.00
             B,2026-01-25T00:00:00Z,ann,X,1,300.00
 
@@ -84,16 +78,16 @@ final class AdjustmentTests: XCTestCase {
             "2026-01 in 0 earned 6000 paid 6000 out 0",
             "2026-02 in 0 earned 0 paid 0 out 0",
         ])
-        let small = try scenario("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: "A,2026-01-02T00:00:00Z,ann,X,1,300.00\nB,2026-01-25T00:00:00Z,ann,X,1,250.00\n")
+        let small = try Scenario.with("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: "A,2026-01-02T00:00:00Z,ann,X,1,300.00\nB,2026-01-25T00:00:00Z,ann,X,1,250.00\n")
             .run(asOf: "2026-01-31")
         XCTAssertEqual(small.result?.statements.map(\.paid), [55_00], "inclusive minimum")
-        let below = try scenario("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: "A,2026-01-02T00:00:00Z,ann,X,1,300.00\n")
+        let below = try Scenario.with("rule base {\n  pay 10% of credit.net\n}\npayout monthly minimum 50 USD\n", orders: "A,2026-01-02T00:00:00Z,ann,X,1,300.00\n")
             .run(asOf: "2026-01-31")
         XCTAssertEqual(below.result?.statements.map(\.carriedOut), [30_00])
     }
 
     func testFraudRejectsOnlyTheNamedReferrerAndHoldsWaitForReview() throws {
-        var scenario = scenario("""
+        var scenario = Scenario.with("""
             attribution {
               model linear
             }
@@ -114,7 +108,7 @@ final class AdjustmentTests: XCTestCase {
     }
 
     func testARejectedTouchLetsAnEarlierValidTouchWin() throws {
-        var scenario = scenario("""
+        var scenario = Scenario.with("""
             fraud {
               reject touch "click flooding" when count(clicks by touch.ip within 1 hour) > 2
             }

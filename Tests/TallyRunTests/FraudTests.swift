@@ -1,3 +1,4 @@
+import TallyDriver
 import TallyRun
 import XCTest
 
@@ -7,7 +8,7 @@ final class FraudTests: XCTestCase {
     let pay = "rule base {\n  pay 10% of credit.net\n}\n"
 
     /// Clicks `c1…cN` from one ip, one minute apart, the last one a customer's.
-    func flood(_ count: Int, window: String) throws -> ProjectRun_ {
+    func flood(_ count: Int, window: String) throws -> ProjectRun {
         var scenario = Scenario("fraud {\n  reject touch \"click flooding\" when count(clicks by touch.ip within \(window)) > 3\n}\n" + pay)
         scenario.clicks = "id,at,referrer,customer,ip\nc0,2026-01-01T08:00:00Z,R2,ann,1.1.1.1\n"
         for index in 1...count {

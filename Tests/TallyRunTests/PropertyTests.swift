@@ -1,24 +1,13 @@
 import Foundation
 import TallyDriver
 import TallyRun
+import TallyTestSupport
 import XCTest
 
 /// Properties over generated ledgers: credits add up exactly, re-runs are
 /// byte-identical, the row order of inputs with distinct timestamps does not matter,
 /// and statements add up to the payable decisions.
 final class PropertyTests: XCTestCase {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let rules = """
         attribution {
           model position_based(first: 40%, last: 40%)
@@ -40,7 +29,7 @@ final class PropertyTests: XCTestCase {
 
     /// A scenario of random clicks, orders and refunds, every timestamp distinct.
     func generate(seed: UInt64) -> (Scenario, clicks: [String], orders: [String], refunds: [String]) {
-        var random = Random(state: seed)
+        var random = SeededRandom(seed: seed)
         var used = Set<Int>()
         func instant() -> String {
             var second: Int
@@ -96,7 +85,7 @@ final class PropertyTests: XCTestCase {
 
             // Shuffled input rows (distinct timestamps) give the same decisions. Orders'
             // lines stay together: an order's rows are one record.
-            var random = Random(state: seed &* 7)
+            var random = SeededRandom(seed: seed &* 7)
             func shuffled(_ rows: [String]) -> [String] {
                 var copy = rows
                 for index in stride(from: copy.count - 1, to: 0, by: -1) { copy.swapAt(index, random.below(index + 1)) }

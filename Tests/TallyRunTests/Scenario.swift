@@ -1,5 +1,6 @@
 import Foundation
 import TallyDriver
+import TallyPlan
 import TallyRun
 import TallyValues
 import XCTest
@@ -22,6 +23,14 @@ struct Scenario {
 
     init(_ rules: String) {
         self.rules = rules
+    }
+
+    /// A scenario with these rules, orders and clicks (by default one click of R1 for ann).
+    static func with(_ rules: String, orders: String, clicks: String = "c1,2026-01-01T00:00:00Z,R1,ann\n") -> Scenario {
+        var scenario = Scenario(rules)
+        scenario.clicks += clicks
+        scenario.orders += orders
+        return scenario
     }
 
     /// Runs the scenario; fails the test on load errors.
@@ -61,5 +70,3 @@ extension ProjectRun {
 
     func decision(_ id: String) -> Decision? { decisions.first { $0.id == id } }
 }
-
-import TallyPlan
