@@ -39,7 +39,9 @@ let package = Package(
             name: "tally",
             dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // Golden-file helpers shared by the test targets.
+        // The evaluation stage alone, for decisions per second (see README, Performance).
+        .executableTarget(name: "tally-bench", dependencies: ["TallyDriver", "TallyRun"]),
+        // Golden-file and seeded-random helpers shared by the test targets.
         .target(name: "TallyTestSupport", path: "Tests/TallyTestSupport"),
         .testTarget(name: "TallySyntaxTests", dependencies: ["TallySyntax", "TallySource", "TallyTestSupport"], exclude: ["Fixtures"]),
         .testTarget(

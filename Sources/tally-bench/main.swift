@@ -1,0 +1,35 @@
+// tally-bench: the evaluation stage alone. Loads a project once, then runs its compiled
+// plan over the in-memory ledgers several times and reports decisions per second on one
+// core (loading, output rendering and writing are excluded).
+//
+//   swift run -c release tally-bench examples/acme 20
+//   swift run -c release tally-bench .bench/projects/medium 3
+import Foundation
+import TallyDriver
+import TallyRun
+
+let arguments = CommandLine.arguments
+let project = arguments.count > 1 ? arguments[1] : "examples/acme"
+let rounds = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 5) : 5
+
+let load = ProjectLoad.load(project)
+guard let loaded = load.loaded else {
+    FileHandle.standardError.write(Data("tally-bench: cannot load \(project): \(load.usageError ?? load.diagnostics.map(\.message).joined(separator: "; "))\n".utf8))
+    exit(2)
+}
+let plan = ProjectRun.compile(loaded)
+var timings: [Double] = []
+var decisions = 0
+for _ in 0..<rounds {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let result = Runner.run(plan, ledgers: loaded.ledgers)
+    timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    decisions = result.decisions.count
+}
+timings.sort()
+let median = timings[timings.count / 2]
+let clicks = loaded.ledgers.clicks.count
+let orders = loaded.ledgers.orders.count
+print("\(project): \(orders) orders, \(clicks) clicks, \(decisions) decisions with full traces")
+print(String(format: "evaluation, median of %d: %.3f s = %.0f decisions/s, %.0f orders/s (one core)",
+             rounds, median, Double(decisions) / median, Double(orders) / median))
