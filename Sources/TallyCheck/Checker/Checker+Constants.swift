@@ -95,7 +95,8 @@ public enum Constant {
     public static func key(_ expression: Expression) -> String? {
         switch expression.kind {
         case .string(let literal): return "s:" + literal.value
-        case .number(let text): return ExactDecimal(text).map { "n:\($0.significand)e\($0.scale)" }.map { _ in "n:" + text }
+        // Numbers compare by value: `1.50` and `1.5` are the same key.
+        case .number(let text): return ExactDecimal(text).map { "n:\($0.normalized)" }
         case .bool(let value): return "b:\(value)"
         case .percent(let text): return "p:" + text
         case .quantity(let number, let unit): return "q:\(number) \(unit.name)"

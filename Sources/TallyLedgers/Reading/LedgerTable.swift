@@ -127,14 +127,6 @@ struct LedgerTable {
             return row
         }
     }
-
-    /// True when the file has a column for this field (or a constant supplies it).
-    func has(_ field: String) -> Bool {
-        guard let slot = fields.firstIndex(of: field) else { return false }
-        if constants[field] != nil { return true }
-        if case .jsonl = reader { return true }
-        return columnForSlot[slot] != nil
-    }
 }
 
 /// Why a whole ledger file could not be read.

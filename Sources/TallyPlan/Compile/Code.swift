@@ -56,8 +56,6 @@ public indirect enum Code: Sendable {
             case .referrer, .referrerExtra, .touchReferrer: return true
             default: return false
             }
-        } || containsCreditAggregateByReferrer
+        }
     }
-
-    var containsCreditAggregateByReferrer: Bool { false }
 }

@@ -54,6 +54,7 @@ public struct ReferrerFields: Sendable, Equatable {
     public var span: Span
 }
 
+/// One `name: type` of `referrer fields`.
 public struct FieldDeclaration: Sendable, Equatable {
     public var name: Identifier
     public var type: Identifier
@@ -66,6 +67,7 @@ public struct AttributionBlock: Sendable, Equatable {
     public var span: Span
 }
 
+/// One clause of the attribution block.
 public enum AttributionItem: Sendable, Equatable {
     /// `model time_decay(half_life: 7 days)`; `arguments` is nil without parentheses.
     case model(name: Identifier, arguments: [Argument]?, span: Span)
@@ -85,6 +87,7 @@ public struct FraudBlock: Sendable, Equatable {
     public var span: Span
 }
 
+/// One `reject|hold touch|order "reason" when …` check.
 public struct FraudCheck: Sendable, Equatable {
     /// `reject` or `hold`.
     public var action: Identifier
@@ -104,6 +107,7 @@ public struct Rule: Sendable, Equatable {
     public var span: Span
 }
 
+/// One clause of a rule: `effective`, `when` or `pay`.
 public enum RuleClause: Sendable, Equatable {
     case effective(from: Expression?, until: Expression?, span: Span)
     case when(Expression, span: Span)
@@ -141,6 +145,7 @@ public struct Table: Sendable, Equatable {
     public var span: Span
 }
 
+/// A key of a table, with its type and, optionally, its declared values.
 public struct TableKey: Sendable, Equatable {
     public var name: Identifier
     public var type: Identifier
@@ -150,6 +155,7 @@ public struct TableKey: Sendable, Equatable {
     public var span: Span
 }
 
+/// A table row: key values (or `default`) and the value.
 public struct TableRow: Sendable, Equatable {
     /// The key values; nil for the `default` row.
     public var keys: [Expression]?
@@ -167,11 +173,13 @@ public struct Tiers: Sendable, Equatable {
     public var span: Span
 }
 
+/// The period tiers measure over: a calendar period or a trailing window.
 public enum TierPeriod: Sendable, Equatable {
     case calendar(Identifier)
     case trailing(Expression)
 }
 
+/// `threshold -> rate`.
 public struct TierBand: Sendable, Equatable {
     public var threshold: Expression
     public var rate: Expression

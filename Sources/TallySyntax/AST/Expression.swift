@@ -48,6 +48,7 @@ public struct Argument: Sendable, Equatable {
     }
 }
 
+/// `-x` and `not x`.
 public enum UnaryOperator: String, Sendable, Equatable {
     case negate = "-"
     case not = "not"
