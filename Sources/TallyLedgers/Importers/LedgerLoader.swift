@@ -46,6 +46,7 @@ public struct LedgerLoader {
     }
 
     mutating func run() {
+        ledgers.clicks = ClickTable(keeping: settings.clickFields.map { $0.union(["channel"]) })
         ledgers.files = project.ledgers.map { display($0.path) }
         ledgers.counts = project.ledgers.map { LedgerCount(file: display($0.path), kind: $0.kind) }
         let phases: [LedgerKind] = [.referrers, .products, .fx, .assignments, .orders, .refunds, .surveys, .resolutions, .clicks]
@@ -55,7 +56,7 @@ public struct LedgerLoader {
             }
             if kind == .orders { finishOrders() }
         }
-        ledgers.clicks.sort { ($0.at, $0.source) < ($1.at, $1.source) }
+        ledgers.clicks.sortByTime()
         ledgers.refunds.sort { ($0.at, $0.source) < ($1.at, $1.source) }
         ledgers.rejects.sort { a, b in
             let fileA = ledgers.files.firstIndex(of: a.file) ?? 0, fileB = ledgers.files.firstIndex(of: b.file) ?? 0

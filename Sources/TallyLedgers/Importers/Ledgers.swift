@@ -9,7 +9,7 @@ public struct Ledgers: Sendable {
     public var referrerIndex: [String: Int32] = [:]
     public var products: [String: Product] = [:]
     /// Clicks in (timestamp, input order) order.
-    public var clicks: [Click] = []
+    public var clicks = ClickTable()
     /// Orders in (timestamp, order id byte-wise) order.
     public var orders: [Order] = []
     /// Refunds in (timestamp, input order) order.

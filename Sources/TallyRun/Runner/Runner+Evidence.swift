@@ -41,17 +41,17 @@ extension Runner {
         if var window = customerClicks[order.customer] {
             // Keep twice the lookback so a trace can name the clicks that just missed it.
             let forget = order.at.secondsSinceEpoch - 2 * lookback
-            let drop = window.prefix { ledgers.clicks[$0].at.secondsSinceEpoch < forget }.count
+            let drop = window.prefix { ledgers.clicks.instant($0).secondsSinceEpoch < forget }.count
             if drop > 0 { window.removeFirst(drop) }
             customerClicks[order.customer] = window.isEmpty ? nil : window
-            let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks[$0].at.secondsSinceEpoch > lookback }
+            let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch > lookback }
             for index in tooOld.suffix(3) {
                 let click = ledgers.clicks[index]
                 let age = order.at.secondsSinceEpoch - click.at.secondsSinceEpoch
                 traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
                                          excluded: "older than the lookback: \(Value.duration(age)) before the order, lookback \(Value.duration(lookback))"))
             }
-            for index in window where order.at.secondsSinceEpoch - ledgers.clicks[index].at.secondsSinceEpoch <= lookback {
+            for index in window where order.at.secondsSinceEpoch - ledgers.clicks.instant(index).secondsSinceEpoch <= lookback {
                 let click = ledgers.clicks[index]
                 var touch = Touch(evidence: .click, at: click.at, referrer: click.referrer, click: index, code: "", id: click.id, sequence: index)
                 let screening = screenTouch(touch, click: click, order: view, customer: customer)

@@ -94,7 +94,7 @@ public struct Runner {
 
     /// Moves clicks up to `instant` into the customers' lookback windows and the aggregates.
     mutating func ingestClicks(through instant: Timestamp) {
-        while nextClick < ledgers.clicks.count, ledgers.clicks[nextClick].at <= instant {
+        while nextClick < ledgers.clicks.count, ledgers.clicks.instant(nextClick) <= instant {
             let click = ledgers.clicks[nextClick]
             if !click.customer.isEmpty { customerClicks[click.customer, default: []].append(nextClick) }
             if aggregates.hasClickAggregates {
