@@ -75,6 +75,13 @@ final class FraudTests: XCTestCase {
         XCTAssertEqual(check.saw.map { "\($0.0) = \($0.1)" }, ["order.customer.email = \"R1@X.COM\"", "referrer.email = \"r1@x.com\""])
     }
 
+    func testEmailsAreComparedTrimmedAndLowerCased() throws {
+        var scenario = Scenario("fraud {\n  reject order \"self-referral\" when order.customer.email == referrer.email\n}\n" + pay)
+        scenario.clicks += "c1,2026-01-01T00:00:00Z,R1,ann\n"
+        scenario.orders = "order,at,customer,email,sku,qty,price\nA,2026-01-02T00:00:00Z,ann,\" R1@X.COM\",X,1,100.00\n"
+        XCTAssertEqual(try scenario.run().summaryLines, ["A/R1 rejected 0.00"])
+    }
+
     func testHeldOrdersAreReleasedOrRejectedByAResolutionsFile() throws {
         var scenario = Scenario("fraud {\n  hold order \"large order\" when order.net > 500 USD\n}\n" + pay + "hold 10 days\nlimit 100 USD per referrer per month\n")
         scenario.clicks += "c1,2026-01-01T00:00:00Z,R1,ann\n"

@@ -21,8 +21,8 @@ extension PlanCompiler {
             switch op {
             case .and: return .and(flatten(.and, expression).map { compile($0) })
             case .or: return .or(flatten(.or, expression).map { compile($0) })
-            case .equal: return .compare(.equal, compile(left), compile(right))
-            case .notEqual: return .compare(.notEqual, compile(left), compile(right))
+            case .equal: return .compare(.equal, emailAware(left, right), emailAware(right, left))
+            case .notEqual: return .compare(.notEqual, emailAware(left, right), emailAware(right, left))
             case .less: return .compare(.less, compile(left), compile(right))
             case .lessEqual: return .compare(.lessEqual, compile(left), compile(right))
             case .greater: return .compare(.greater, compile(left), compile(right))
@@ -74,6 +74,18 @@ extension PlanCompiler {
         default:
             return .constant(.missing)
         }
+    }
+
+    /// Emails are compared trimmed and lower-cased (DESIGN.md, "Fraud"): when either side
+    /// of `==` / `!=` is an `email` field, both sides are normalised.
+    mutating func emailAware(_ side: Expression, _ other: Expression) -> Code {
+        func isEmail(_ expression: Expression) -> Bool {
+            if case .member(_, let field) = expression.kind { return field.name == "email" }
+            return false
+        }
+        let code = compile(side)
+        guard isEmail(side) || isEmail(other) else { return code }
+        return .call(.lower, [.call(.trim, [code])])
     }
 
     func isConstant(_ expression: Expression) -> Bool {
