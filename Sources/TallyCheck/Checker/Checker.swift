@@ -12,6 +12,9 @@ public struct Checker {
     var currency: Currency?
     var tables: [String: Table] = [:]
     var tiers: [String: Tiers] = [:]
+    /// Declaration order (files in include order), so plans never depend on hashing.
+    var tableOrder: [String] = []
+    var tiersOrder: [String] = []
     var rules: [String: Rule] = [:]
 
     /// Checks the declarations of `files` as one program; `files[0]` is the root.
@@ -104,6 +107,7 @@ public struct Checker {
                           notes: [DiagnosticNote("first declared here", at: first.name.span)])
                 } else {
                     tables[table.name.name] = table
+                    tableOrder.append(table.name.name)
                 }
             case .tiers(let declaration):
                 if let first = tiers[declaration.name.name] ?? nil {
@@ -113,6 +117,7 @@ public struct Checker {
                     error("check.duplicate-declaration", "`\(declaration.name.name)` is already a table", at: declaration.name.span)
                 } else {
                     tiers[declaration.name.name] = declaration
+                    tiersOrder.append(declaration.name.name)
                 }
             default: break
             }
@@ -194,8 +199,8 @@ public struct Checker {
         guard let name, let currency, let timezone else { return nil }
         return CheckedProgram(
             name: name, currency: currency, timezone: timezone, schema: schema, attribution: attribution,
-            fraudChecks: fraudChecks, rules: ruleList, tables: tables.values.sorted { $0.span.start < $1.span.start },
-            tiers: tiers.values.sorted { $0.span.start < $1.span.start }, limits: limits, holdDays: holdDays,
+            fraudChecks: fraudChecks, rules: ruleList, tables: tableOrder.compactMap { tables[$0] },
+            tiers: tiersOrder.compactMap { tiers[$0] }, limits: limits, holdDays: holdDays,
             clawbackProportionally: clawback, payoutMinimum: payout.map { (period: $0.0, minorUnits: $0.1) },
             files: files.map(\.file))
     }
