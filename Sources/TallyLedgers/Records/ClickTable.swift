@@ -10,6 +10,23 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         case channel, campaign, ip, device
         case utmSource = "utm_source", utmMedium = "utm_medium", utmCampaign = "utm_campaign"
         case utmContent = "utm_content", utmTerm = "utm_term", landingURL = "landing_url", token
+
+        /// The field's column, in `allCases` order.
+        var column: Int {
+            switch self {
+            case .channel: return 0
+            case .campaign: return 1
+            case .ip: return 2
+            case .device: return 3
+            case .utmSource: return 4
+            case .utmMedium: return 5
+            case .utmCampaign: return 6
+            case .utmContent: return 7
+            case .utmTerm: return 8
+            case .landingURL: return 9
+            case .token: return 10
+            }
+        }
     }
 
     private var at: [Int64] = []
@@ -36,7 +53,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     public subscript(index: Int) -> Click {
         func text(_ field: Text) -> String {
-            let column = texts[Text.allCases.firstIndex(of: field)!]
+            let column = texts[field.column]
             return column.isEmpty ? "" : column[index]
         }
         return Click(id: ids[index], at: Timestamp(secondsSinceEpoch: at[index]), referrer: referrers[index],
@@ -52,6 +69,22 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     /// The customer key of click `index`.
     public func customer(_ index: Int) -> String { customerKeys[Int(customerIndexes[index])] }
+
+    /// The interned number of click `index`'s customer key; nil for a click with no key.
+    /// The runner keeps customers' click windows by this number, not by hashing keys.
+    public func customerNumber(_ index: Int) -> Int? {
+        let number = Int(customerIndexes[index])
+        return customerKeys[number].isEmpty ? nil : number
+    }
+
+    /// The interned number of a customer key, if any click has it.
+    public func customerNumber(of key: String) -> Int? {
+        guard !key.isEmpty, let number = customerIndex[key] else { return nil }
+        return Int(number)
+    }
+
+    /// How many distinct customer keys the clicks have.
+    public var customerCount: Int { customerKeys.count }
 
     public mutating func append(_ click: Click) {
         at.append(click.at.secondsSinceEpoch)

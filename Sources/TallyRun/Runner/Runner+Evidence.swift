@@ -38,12 +38,12 @@ extension Runner {
 
         // Clicks: the customer's clicks up to the order, inclusive lookback.
         let lookback = plan.attribution.lookbackSeconds
-        if var window = customerClicks[order.customer] {
+        if let number = ledgers.clicks.customerNumber(of: order.customer), number < customerClicks.count, !customerClicks[number].isEmpty {
             // Keep twice the lookback so a trace can name the clicks that just missed it.
             let forget = order.at.secondsSinceEpoch - 2 * lookback
-            let drop = window.prefix { ledgers.clicks.instant($0).secondsSinceEpoch < forget }.count
-            if drop > 0 { window.removeFirst(drop) }
-            customerClicks[order.customer] = window.isEmpty ? nil : window
+            let drop = customerClicks[number].prefix { ledgers.clicks.instant(Int($0)).secondsSinceEpoch < forget }.count
+            if drop > 0 { customerClicks[number].removeFirst(drop) }
+            let window = customerClicks[number].map(Int.init)
             let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch > lookback }
             for index in tooOld.suffix(3) {
                 let click = ledgers.clicks[index]
