@@ -56,11 +56,14 @@ public struct DecisionLog: Sendable {
     }
 
     /// Appends every record of a run: decisions in processing order, then adjustments.
-    /// Records are rendered on every core, then chained in order (rendering is most of
-    /// the work: 3.3 s to 2.0 s on the reference kit's medium data with two cores).
     public mutating func append(_ result: RunResult) {
-        let decisions = result.decisions
-        let adjustments = result.adjustments
+        append(decisions: result.decisions, adjustments: result.adjustments)
+    }
+
+    /// Appends decisions, then adjustments. Records are rendered on every core, then
+    /// chained in order (rendering is most of the work: 3.3 s to 2.0 s on the reference
+    /// kit's medium data with two cores).
+    public mutating func append(decisions: [Decision], adjustments: [AdjustmentRecord]) {
         let total = decisions.count + adjustments.count
         let rendered = Slots(capacity: total)
         defer { rendered.release() }
@@ -191,6 +194,30 @@ public struct DecisionLog: Sendable {
                                      amount: amount, rulesVersion: object["rules_version"] as? String ?? ""))
         }
         return paid
+    }
+
+    /// Renders and chains decisions as the runner hands them over, on a queue of its own,
+    /// so rendering runs beside evaluation and a large run never holds every trace.
+    public final class Stream: @unchecked Sendable {
+        // `log` is only touched on `queue` (and by `finish` after it drained).
+        private var log: DecisionLog
+        private let queue = DispatchQueue(label: "tally.decision-log")
+
+        public init(plan: Plan, inputsDigest: String) {
+            log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
+        }
+
+        /// Takes one final decision.
+        public func receive(_ decision: Decision) {
+            queue.async { self.log.chain(self.log.head(self.log.record(decision))) }
+        }
+
+        /// Waits for every decision, appends the run's adjustments and returns the log.
+        public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
+            queue.sync {}
+            log.append(decisions: [], adjustments: adjustments)
+            return log
+        }
     }
 
     /// Checks a chain: every `prev` names the previous line's hash and every hash matches

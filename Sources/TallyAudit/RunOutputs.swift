@@ -15,9 +15,11 @@ public struct RunOutputs {
     public var rejects: String
     public var summary: String
 
-    public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String) {
-        var log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
-        log.append(result)
+    /// The outputs of a run; `log` holds its decision records when they were streamed
+    /// during the run, otherwise they are rendered here from `result`.
+    public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String, log streamed: DecisionLog? = nil) {
+        var log = streamed ?? DecisionLog(plan: plan, inputsDigest: inputsDigest)
+        if streamed == nil { log.append(result) }
         decisionBytes = log.bytes
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }

@@ -34,8 +34,10 @@ public struct ProjectRun {
 
     /// Runs the project at `path`; `write` false computes everything without writing.
     /// `paid` is the `decisions.jsonl` of the last run whose payable decisions were paid.
+    /// `keepTraces` false drops each decision's full trace once its record is rendered
+    /// (the `tally run` command): outputs are the same, memory stays flat.
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
-                           program: String? = nil, paid paidPath: String? = nil) -> ProjectRun {
+                           program: String? = nil, paid paidPath: String? = nil, keepTraces: Bool = true) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -64,11 +66,15 @@ public struct ProjectRun {
             }
             paid = DecisionLog.paidDecisions(text, digits: plan.currency.minorUnits)
         }
-        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, paid: paid)
+        let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })
+        clock.lap("inputs digest")
+        // Records are rendered and chained on another core while the runner evaluates.
+        let stream = DecisionLog.Stream(plan: plan, inputsDigest: inputs)
+        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, paid: paid, sink: stream.receive, keepTraces: keepTraces)
         run.result = result
         clock.lap("run")
-        let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })
-        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, inputsDigest: inputs)
+        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, inputsDigest: inputs,
+                                 log: stream.finish(adjustments: result.adjustments))
         run.outputs = outputs
         let folder = output ?? loaded.project.output
         run.outputFolder = folder

@@ -8,7 +8,7 @@ public struct Verification {
     public var exitCode: Int32
 
     public static func verify(project: String, output: String?) -> Verification {
-        let run = ProjectRun.run(project, output: output, write: false)
+        let run = ProjectRun.run(project, output: output, write: false, keepTraces: false)
         if let problem = run.load.usageError ?? run.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
         guard let folder = output ?? run.load.loaded?.project.output, let outputs = run.outputs else {
             return Verification(text: "tally verify: the project does not load; run `tally check`\n", exitCode: 1)

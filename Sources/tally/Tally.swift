@@ -147,7 +147,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        let run = ProjectRun.run(project, asOf: asOf, output: out, paid: paid)
+        let run = ProjectRun.run(project, asOf: asOf, output: out, paid: paid, keepTraces: false)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if let problem = run.load.usageError ?? run.usageError {
             FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))

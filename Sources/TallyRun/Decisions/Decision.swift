@@ -47,6 +47,15 @@ public struct DecisionTrace: Sendable {
     public var adjustments: [AdjustmentTrace]
     /// How a review hold was resolved, with who and where.
     public var resolution: String?
+
+    /// What statements and the run summary read (the order's facts, the evidence, the
+    /// fraud checks that fired), without the touches, weights and rule traces.
+    public var slim: DecisionTrace {
+        DecisionTrace(order: order, touches: [], evidence: evidence, model: model, weights: [],
+                      credit: CreditTrace(weight: credit.weight, share: credit.share, net: credit.net, gross: credit.gross,
+                                          shipping: credit.shipping, arithmetic: ""),
+                      fraud: fraud, rules: [], adjustments: [], resolution: resolution)
+    }
 }
 
 /// The order as the decision saw it.

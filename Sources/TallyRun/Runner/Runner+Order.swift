@@ -134,7 +134,10 @@ extension Runner {
             settle(&pending[index])
         }
         var positions: [Int] = []
-        for decision in pending {
+        for var decision in pending {
+            correct(&decision)
+            sink?(decision)
+            if !keepTraces { decision.trace = decision.trace.slim }
             positions.append(result.decisions.count)
             result.decisions.append(decision)
         }

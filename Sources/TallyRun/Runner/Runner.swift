@@ -50,13 +50,24 @@ public struct Runner {
 
     /// Decisions paid by earlier runs, by id: a re-run keeps them and books differences.
     var paid: [String: PaidDecision] = [:]
+    /// Paid decisions this run decided again (the others no longer stand).
+    var decidedAgain = Set<String>()
+    /// Receives each decision as soon as it is final, in processing order.
+    var sink: (@Sendable (Decision) -> Void)?
+    /// False keeps only what statements and the summary need of each trace, once the
+    /// sink has it: a large run then never holds every trace in memory.
+    var keepTraces = true
 
     /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
-    /// `paid` are the decisions of periods already paid (from an earlier run's ledger).
-    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, paid: [PaidDecision] = []) -> RunResult {
+    /// `paid` are the decisions of periods already paid (from an earlier run's ledger);
+    /// `sink` receives each decision when it is final.
+    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, paid: [PaidDecision] = [],
+                           sink: (@Sendable (Decision) -> Void)? = nil, keepTraces: Bool = true) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
         for decision in paid { runner.paid[decision.id] = decision }
+        runner.sink = sink
+        runner.keepTraces = keepTraces
         runner.run()
         return runner.result
     }
