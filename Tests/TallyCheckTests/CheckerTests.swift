@@ -65,6 +65,16 @@ final class CheckerTests: XCTestCase {
         }
     }
 
+    func testEffectiveWindowsCompareLikeWithLike() {
+        let (_, reversed) = check(header + "rule r {\n  effective 2026-03-01T12:00:00Z until 2026-03-01T11:00:00Z\n  pay 1 USD\n}")
+        XCTAssertEqual(reversed.map(\.code), ["check.effective-window"])
+        let (_, empty) = check(header + "rule r {\n  effective 2026-03-01 until 2026-03-01\n  pay 1 USD\n}")
+        XCTAssertEqual(empty.map(\.code), ["warn.never-effective"])
+        // A date (local midnight) and a timestamp are not ordered without the zone: no finding.
+        let (_, mixed) = check(header + "rule r {\n  effective 2026-03-01T12:00:00Z until 2026-03-02\n  pay 1 USD\n}")
+        XCTAssertEqual(mixed, [])
+    }
+
     func testReplacementIsNotTransitiveButCyclesAreFound() {
         let (_, clean) = check(header + """
             rule base { pay 1 USD }

@@ -134,7 +134,7 @@ extension Checker {
             guard let value else { continue }
             if index == 0, value != 0 {
                 error("check.tiers-order", "the first band must start at 0", at: band.threshold.span,
-                      help: "write the lowest band as `0 \(thresholdType == .money ? currency?.code ?? "USD" : "")`".replacingOccurrences(of: " `", with: " `") + " -> …` so every amount has a rate")
+                      help: "write the lowest band as `" + (thresholdType == .money ? "0 \(currency?.code ?? "USD")" : "0") + " -> …` so every amount has a rate")
             }
             if let previous, value <= previous.value {
                 error("check.tiers-order", "band thresholds must go up", at: band.threshold.span,

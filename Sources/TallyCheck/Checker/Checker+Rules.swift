@@ -15,15 +15,17 @@ extension Checker {
                     continue
                 }
                 effective = span
-                let fromDate = from.flatMap { effectiveDate($0) }
-                let untilDate = until.flatMap { effectiveDate($0) }
-                if let fromDate, let untilDate, let until {
+                let fromBound = from.flatMap { effectiveBound($0) }
+                let untilBound = until.flatMap { effectiveBound($0) }
+                // Two dates, or two timestamps, can be ordered without the time zone.
+                if let fromBound, let untilBound, let until, fromBound.isDate == untilBound.isDate {
+                    let (fromDate, untilDate) = (fromBound.order, untilBound.order)
                     if untilDate < fromDate {
                         error("check.effective-window", "rule `\(rule.id.name)` ends before it starts", at: until.span,
                               help: "effective windows are [from, until): write the later date after `until`")
                     } else if untilDate == fromDate {
                         warning("warn.never-effective", "rule `\(rule.id.name)` is never effective", at: until.span,
-                                help: "`effective \(fromDate) until \(untilDate)` is an empty window: `until` is the first day the rule no longer applies")
+                                help: "`effective \(fromBound.text) until \(untilBound.text)` is an empty window: `until` is the first day the rule no longer applies")
                     }
                 }
             case .when(let condition, _):
@@ -41,13 +43,14 @@ extension Checker {
         }
     }
 
-    /// A date or timestamp of an `effective` clause; dates are local midnight.
-    mutating func effectiveDate(_ expression: Expression) -> String? {
+    /// A bound of an `effective` clause: a date (local midnight, ordered by day) or a
+    /// timestamp (ordered by instant), with its text.
+    mutating func effectiveBound(_ expression: Expression) -> (isDate: Bool, order: Int64, text: String)? {
         let type = typeOf(expression, in: .constant)
         guard !type.isUnknown else { return nil }
         switch expression.kind {
-        case .date(let text): return text
-        case .timestamp(let text): return Timestamp.parse(text).map { String($0.secondsSinceEpoch / 86_400) } .map { _ in text }
+        case .date(let text): return CivilDate(iso: Substring(text)).map { (true, Int64($0.daysSinceEpoch), text) }
+        case .timestamp(let text): return Timestamp.parse(text).map { (false, $0.secondsSinceEpoch, text) }
         default: return nil
         }
     }

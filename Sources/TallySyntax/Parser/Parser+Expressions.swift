@@ -54,7 +54,6 @@ extension Parser {
                 continue
             }
             guard let (op, width) = binaryOperator(), op.precedence >= minimum else { break }
-            let operatorToken = current
             for _ in 0..<width { advance() }
             guard startsExpression(current) else {
                 try fail(expected: "an expression after `\(op.rawValue)`")
@@ -64,7 +63,6 @@ extension Parser {
             if op.isComparison, let (next, _) = binaryOperator(), next.isComparison {
                 error("syntax.chained-comparison", "comparisons cannot be chained", at: span(current),
                       help: "join two comparisons with `and`, as in `a < b and b < c`")
-                _ = operatorToken
                 throw Abandon()
             }
         }
