@@ -51,15 +51,14 @@ public enum Explanation {
             guard let loaded = load.loaded, !load.diagnostics.hasErrors else {
                 return .failure(CommandProblem(message: "", exitCode: 1, diagnostics: load.diagnostics))
             }
-            return .success(PlanPrinter.render(ProjectRun.compile(loaded)))
+            return .success(PlanPrinter.render(loaded.plan))
         }
         let report = CheckReport.check([path])
         if !report.unreadable.isEmpty { return .failure(CommandProblem(message: "cannot read `\(path)`", exitCode: 2)) }
         guard let program = report.programs.first, !report.diagnostics.hasErrors else {
             return .failure(CommandProblem(message: "", exitCode: 1, diagnostics: report.diagnostics))
         }
-        let files = program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
-        return .success(PlanPrinter.render(PlanCompiler.compile(program, rulesVersion: Digest.files(files))))
+        return .success(PlanPrinter.render(ProjectLoad.plan(program)))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TallyAudit
 import TallyCheck
 import TallyLedgers
 import TallyPlan
@@ -9,6 +10,8 @@ import TallyValues
 public struct LoadedProject {
     public var project: ProjectFile
     public var program: CheckedProgram
+    /// The program compiled, with the rules version of its files.
+    public var plan: Plan
     public var ledgers: Ledgers
 }
 
@@ -55,13 +58,20 @@ public struct ProjectLoad {
         guard let clock = ProgramClock(identifier: program.timezone) else {
             return ProjectLoad(loaded: nil, diagnostics: diagnostics, usageError: "unknown time zone \(program.timezone)")
         }
-        // Only the click fields the program reads are kept (a plan is cheap to compile).
-        let clickFields = PlanCompiler.compile(program, rulesVersion: "").clickFieldsRead
+        // Compiled before loading: only the click fields the plan reads are kept.
+        let plan = ProjectLoad.plan(program)
         let settings = LoadSettings(currency: program.currency, clock: clock,
                                     referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) },
-                                    clickFields: clickFields)
+                                    clickFields: plan.clickFieldsRead)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
-        return ProjectLoad(loaded: LoadedProject(project: project, program: program, ledgers: ledgers), diagnostics: diagnostics, usageError: nil)
+        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, ledgers: ledgers),
+                           diagnostics: diagnostics, usageError: nil)
+    }
+
+    /// A checked program's plan, versioned by the SHA-256 of its rule files.
+    public static func plan(_ program: CheckedProgram) -> Plan {
+        let files = program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
+        return PlanCompiler.compile(program, rulesVersion: Digest.files(files))
     }
 }

@@ -43,7 +43,7 @@ public struct ProjectRun {
         clock.lap("load")
         defer { clock.lap("outputs") }
         guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
-        let plan = compile(loaded)
+        let plan = loaded.plan
         run.plan = plan
         var asOf: Timestamp?
         if let asOfText {
@@ -86,12 +86,6 @@ public struct ProjectRun {
             }
         }
         return run
-    }
-
-    /// The plan of a loaded project, with the rules version from its rule files.
-    public static func compile(_ loaded: LoadedProject) -> Plan {
-        let files = loaded.program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
-        return PlanCompiler.compile(loaded.program, rulesVersion: Digest.files(files))
     }
 
     static func relative(_ path: String, to folder: String) -> String {

@@ -17,7 +17,7 @@ guard let loaded = load.loaded else {
     FileHandle.standardError.write(Data("tally-bench: cannot load \(project): \(load.usageError ?? load.diagnostics.map(\.message).joined(separator: "; "))\n".utf8))
     exit(2)
 }
-let plan = ProjectRun.compile(loaded)
+let plan = loaded.plan
 var timings: [Double] = []
 var decisions = 0
 for _ in 0..<rounds {
