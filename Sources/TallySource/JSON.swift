@@ -97,13 +97,6 @@ public indirect enum JSON: Sendable, Equatable {
         }
         out.append(34)
     }
-
-    /// Appends `text` as a JSON string literal (String form, for callers building text).
-    public static func quote(_ text: String, into out: inout String) {
-        var bytes: [UInt8] = []
-        quote(text, into: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 extension Diagnostic {

@@ -35,11 +35,6 @@ public struct CSVReader {
                 String(validating: UnsafeBufferPointer(rebasing: buffer[start..<ends[index]]), as: UTF8.self)
             }
         }
-
-        /// The whole row as written back in CSV form (for rejects and duplicates).
-        public var raw: String {
-            (0..<count).map { String(decoding: field($0), as: UTF8.self) }.joined(separator: ",")
-        }
     }
 
     private let handle: FileHandle

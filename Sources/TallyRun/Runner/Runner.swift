@@ -33,7 +33,7 @@ public struct Runner {
     var decisionsByOrder: [String: [Int]] = [:]
     /// Retroactive tiers paid by the decision being evaluated, committed after `replaces`.
     var pendingTierPayments: [(tiers: Int, rule: Int, key: TierKey, decision: String, base: Int64, band: Int, amount: Int64)] = []
-    /// Order views by id, for refunds.
+    /// Each decided order's net in its own currency, for refund proportions.
     var orderNets: [String: (net: Int64, currency: Currency)] = [:]
 
     struct CustomerState {
