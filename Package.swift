@@ -24,8 +24,9 @@ let package = Package(
         .target(name: "TallySyntax", dependencies: ["TallySource", "TallyValues"]),
         // Name resolution, types with units, and lints over a parsed program.
         .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
-        // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml.
-        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", .product(name: "Yams", package: "Yams")]),
+        // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml, signed tracking tokens.
+        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", .product(name: "Yams", package: "Yams"),
+                                                     .product(name: "Crypto", package: "swift-crypto")]),
         // The evaluation plan: compiled rules, checks, tables, tiers, limits, aggregates.
         .target(name: "TallyPlan", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
         // The runner: attribution, rules, limits, holds, refunds, statements.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyRunTests",
-            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyValues", "TallyTestSupport"],
+            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyValues", "TallySource", "TallyTestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),

@@ -122,6 +122,8 @@ def main():
             rec = json.loads(line)
             kind = rec.get("type")
             kinds[kind] = kinds.get(kind, 0) + 1
+            if kind in ("header", "end"):
+                continue  # the run's header and closing record frame the chain
             if kind == "decision":
                 order = int(rec["order"])
                 referrer = rec["referrer"]

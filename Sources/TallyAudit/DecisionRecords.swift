@@ -9,23 +9,31 @@ import Foundation
 /// SHA-256 of the line without its `hash` member. Editing, removing or reordering a
 /// record breaks the chain (`tally verify`).
 public struct DecisionLog: Sendable {
-    public static let genesis = String(repeating: "0", count: 64)
     let plan: Plan
-    let inputsDigest: String
-    var previous = DecisionLog.genesis
+    let redactor: Redactor?
+    var previous = HashChain.genesis
     /// The JSONL text, as bytes.
     public private(set) var bytes: [UInt8] = []
+    /// Records written, the header included.
     public private(set) var count = 0
+    var decisions = 0
+    var adjustments = 0
 
     /// The records, one line each.
     public var lines: [String] {
         bytes.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    public init(plan: Plan, inputsDigest: String) {
+    /// A log that starts with `header` (none for rule scenarios, which read the records
+    /// only); `redactor` replaces personal identifiers.
+    public init(plan: Plan, header: RunHeader?, redactor: Redactor? = nil) {
         self.plan = plan
-        self.inputsDigest = inputsDigest
+        self.redactor = redactor
+        if let header { append(header.members(plan: plan)) }
     }
+
+    /// What the redactor makes of a value (the value itself without one).
+    func shown(_ text: String) -> String { redactor?.scrub(text) ?? text }
 
     func money(_ minor: Int64) -> JSON { .string(Value.moneyText(minor, digits: plan.currency.minorUnits)) }
 
@@ -34,21 +42,22 @@ public struct DecisionLog: Sendable {
     func head(_ members: [(String, JSON)]) -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(2048)
-        JSON.object(members + [("rules_version", .string(plan.rulesVersion)), ("inputs_digest", .string(inputsDigest))])
-            .write(into: &body, indent: nil, level: 0)
+        JSON.object(members).write(into: &body, indent: nil, level: 0)
         body.removeLast()  // the closing brace: `prev` and `hash` follow
         return body
     }
 
     /// Chains a rendered record: `prev`, then the hash of the record with `prev`.
     mutating func chain(_ head: [UInt8]) {
-        var body = head
-        body.append(contentsOf: Array(",\"prev\":\"\(previous)\"}".utf8))
-        let hash = Digest.sha256(bytes: body)
-        bytes.append(contentsOf: body.dropLast())
-        bytes.append(contentsOf: Array(",\"hash\":\"\(hash)\"}\n".utf8))
+        previous = HashChain.seal(head, previous: previous, into: &bytes)
         count += 1
-        previous = hash
+    }
+
+    /// Closes the log with the `end` record: how many records came before it, so that
+    /// records removed from the end are noticed.
+    public mutating func close() {
+        append([("type", .string("end")), ("records", .int(Int64(count))), ("decisions", .int(Int64(decisions))),
+                ("adjustments", .int(Int64(adjustments)))])
     }
 
     mutating func append(_ members: [(String, JSON)]) {
@@ -78,6 +87,8 @@ public struct DecisionLog: Sendable {
         }
         bytes.reserveCapacity(bytes.count + rendered.base.reduce(0) { $0 + $1.count + 140 })
         for index in 0..<total { chain(rendered[index]) }
+        self.decisions += decisions.count
+        self.adjustments += adjustments.count
     }
 
     /// Rendered records by index. Each parallel iteration writes only its own indices,
@@ -103,7 +114,7 @@ public struct DecisionLog: Sendable {
         let order = trace.order
         var orderMembers: [(String, JSON)] = [
             ("id", .string(order.id)), ("at", .string(Value.timestampText(order.at))), ("date", .string(order.localDate.description)),
-            ("channel", .string(order.channel)), ("customer", .string(order.customer)), ("new_customer", .bool(order.isNewCustomer)),
+            ("channel", .string(order.channel)), ("customer", .string(redactor?.pseudonym(order.customer) ?? order.customer)), ("new_customer", .bool(order.isNewCustomer)),
             ("currency", .string(order.currency)), ("net", .string(Value.moneyText(order.net, digits: order.netMinorUnits))),
         ]
         if let rate = order.rate {
@@ -113,17 +124,17 @@ public struct DecisionLog: Sendable {
         let touches: [JSON] = trace.touches.map { touch in
             var members: [(String, JSON)] = [("evidence", .string(touch.evidence)), ("id", .string(touch.id)),
                                               ("referrer", .string(touch.referrer)), ("at", .string(Value.timestampText(touch.at)))]
-            if !touch.code.isEmpty { members.append((touch.evidence == "survey" ? "answer" : "code", .string(touch.code))) }
+            if !touch.code.isEmpty { members.append((touch.evidence == "survey" ? "answer" : "code", .string(shown(touch.code)))) }
             members.append(("kept", .bool(touch.excluded == nil)))
-            if let why = touch.excluded { members.append(("excluded", .string(why))) }
+            if let why = touch.excluded { members.append(("excluded", .string(shown(why)))) }
             return .object(members)
         }
         let rules: [JSON] = trace.rules.map { rule in
             var members: [(String, JSON)] = [("rule", .string(rule.rule)), ("title", .string(rule.title)),
                                               ("outcome", .string(rule.outcome.rawValue)), ("at", .string(rule.location))]
-            if let failed = rule.failed { members.append(("failed", .string(failed))) }
+            if let failed = rule.failed { members.append(("failed", .string(shown(failed)))) }
             if let label = rule.label { members.append(("because", .string(label))) }
-            if !rule.saw.isEmpty { members.append(("saw", .object(rule.saw.map { ($0.0, .string($0.1)) }))) }
+            if !rule.saw.isEmpty { members.append(("saw", saw(rule.saw))) }
             if let by = rule.replacedBy { members.append(("replaced_by", .string(by))) }
             if let amount = rule.amount { members.append(("amount", money(amount))) }
             if !rule.arithmetic.isEmpty { members.append(("arithmetic", .array(rule.arithmetic.map(JSON.string)))) }
@@ -131,20 +142,20 @@ public struct DecisionLog: Sendable {
         }
         let fraud: [JSON] = trace.fraud.map { check in
             .object([("check", .string(check.reason)), ("subject", .string(check.subject)), ("action", .string(check.action)), ("condition", .string(check.condition)),
-                     ("saw", .object(check.saw.map { ($0.0, .string($0.1)) })), ("at", .string(check.location))])
+                     ("saw", saw(check.saw)), ("at", .string(check.location))])
         }
         let adjustments: [JSON] = trace.adjustments.map { adjustment in
             .object([("kind", .string(adjustment.kind)), ("rule", .string(adjustment.rule)), ("before", money(adjustment.before)),
-                     ("after", money(adjustment.after)), ("note", .string(adjustment.note))])
+                     ("after", money(adjustment.after)), ("note", .string(shown(adjustment.note)))])
         }
         var members: [(String, JSON)] = [
             ("id", .string(decision.id)), ("type", .string("decision")), ("order", .string(decision.order)),
             ("referrer", .string(decision.referrer)), ("status", .string(decision.status.rawValue)),
-            ("outcome", .string(outcome(decision))),
+            ("outcome", .string(shown(outcome(decision)))),
             ("amount", money(decision.amount)), ("rule_total", money(decision.ruleTotal)), ("currency", .string(plan.currency.code)),
             ("payable_on", decision.payableOn.map { .string($0.description) } ?? .null),
         ]
-        if let reason = decision.reason { members.append(("reason", .string(reason))) }
+        if let reason = decision.reason { members.append(("reason", .string(shown(reason)))) }
         members.append(("lines", .array(decision.lines.map { .object([("rule", .string($0.rule)), ("amount", money($0.amount))]) })))
         members.append(("trace", .object([
             ("order", .object(orderMembers)),
@@ -158,9 +169,16 @@ public struct DecisionLog: Sendable {
             ("fraud", .array(fraud)),
             ("rules", .array(rules)),
             ("adjustments", .array(adjustments)),
-            ("resolution", trace.resolution.map(JSON.string) ?? .null),
+            ("resolution", trace.resolution.map { .string(shown($0)) } ?? .null),
         ])))
         return members
+    }
+
+    /// Values a condition saw, by expression; an expression seen twice is written once
+    /// (keys of a JSON object are unique, so that any JSON reader re-creates the line).
+    func saw(_ pairs: [(String, String)]) -> JSON {
+        var seen = Set<String>()
+        return .object(pairs.compactMap { seen.insert($0.0).inserted ? ($0.0, .string(shown($0.1))) : nil })
     }
 
     /// The outcome in words: paid by named rules, blocked by a named rule, or no rule.
@@ -180,20 +198,7 @@ public struct DecisionLog: Sendable {
          ("status", .string(adjustment.kind.rawValue)), ("amount", money(adjustment.amount)), ("currency", .string(plan.currency.code)),
          ("at", .string(Value.timestampText(adjustment.at))), ("month", .string(adjustment.month.description)),
          ("reason", .string(adjustment.reason)), ("arithmetic", .string(adjustment.arithmetic))]
-    }
-
-    /// The payable decisions of an earlier run's ledger: what was paid.
-    public static func paidDecisions(_ text: String, digits: Int) -> [PaidDecision] {
-        var paid: [PaidDecision] = []
-        for line in text.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  object["type"] as? String == "decision", object["status"] as? String == "payable",
-                  let id = object["id"] as? String, let amountText = object["amount"] as? String,
-                  let amount = ExactDecimal(amountText)?.rescaled(to: digits) else { continue }
-            paid.append(PaidDecision(id: id, order: object["order"] as? String ?? "", referrer: object["referrer"] as? String ?? "",
-                                     amount: amount, rulesVersion: object["rules_version"] as? String ?? ""))
-        }
-        return paid
+            + (adjustment.corrects.map { [("corrects", JSON.string($0)), ("cause", .string(adjustment.cause ?? ""))] } ?? [])
     }
 
     /// Renders and chains decisions as the runner hands them over, on a queue of its own,
@@ -203,38 +208,25 @@ public struct DecisionLog: Sendable {
         private var log: DecisionLog
         private let queue = DispatchQueue(label: "tally.decision-log")
 
-        public init(plan: Plan, inputsDigest: String) {
-            log = DecisionLog(plan: plan, inputsDigest: inputsDigest)
+        public init(plan: Plan, header: RunHeader, redactor: Redactor?) {
+            log = DecisionLog(plan: plan, header: header, redactor: redactor)
         }
 
         /// Takes one final decision.
         public func receive(_ decision: Decision) {
-            queue.async { self.log.chain(self.log.head(self.log.record(decision))) }
+            queue.async {
+                self.log.chain(self.log.head(self.log.record(decision)))
+                self.log.decisions += 1
+            }
         }
 
-        /// Waits for every decision, appends the run's adjustments and returns the log.
+        /// Waits for every decision, appends the run's adjustments and the end record,
+        /// and returns the log.
         public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
             queue.sync {}
             log.append(decisions: [], adjustments: adjustments)
+            log.close()
             return log
         }
-    }
-
-    /// Checks a chain: every `prev` names the previous line's hash and every hash matches
-    /// its line. Returns the 1-based line of the first break, or nil when intact.
-    public static func firstBreak(_ lines: [String]) -> (line: Int, reason: String)? {
-        var previous = genesis
-        for (index, line) in lines.enumerated() {
-            let marker = ",\"hash\":\""
-            guard let range = line.range(of: marker, options: .backwards), line.hasSuffix("\"}") else {
-                return (index + 1, "the record has no hash")
-            }
-            let body = String(line[..<range.lowerBound]) + "}"
-            let hash = String(line[range.upperBound...].dropLast(2))
-            guard body.contains("\"prev\":\"\(previous)\"") else { return (index + 1, "`prev` does not name the previous record") }
-            guard Digest.sha256(body) == hash else { return (index + 1, "the record was changed after it was written") }
-            previous = hash
-        }
-        return nil
     }
 }

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-/// SHA-256 digests: of the rule files (the rules version), of the input ledgers (the
-/// inputs digest) and of each decision record (the hash chain).
+/// SHA-256 digests: of each rule and ledger file, of the set of them (the rules version
+/// and the inputs digest) and of each decision record (the hash chain).
 public enum Digest {
     public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
@@ -24,24 +24,39 @@ public enum Digest {
         hex(SHA256.hash(data: Data(text.utf8)))
     }
 
-    /// SHA-256 over files in order: each file's name length, name, size and bytes, so
-    /// renaming, reordering or editing any file changes the digest. Streams each file.
-    public static func files(_ paths: [(name: String, path: String)]) -> String {
+    /// SHA-256 of a file's bytes, streamed; nil when it cannot be read.
+    public static func file(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
         var hasher = SHA256()
-        for (name, path) in paths {
-            hasher.update(data: Data("\(name.utf8.count):\(name)\n".utf8))
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                hasher.update(data: Data("missing\n".utf8))
-                continue
-            }
-            while true {
-                let chunk = handle.readData(ofLength: 1 << 20)
-                if chunk.isEmpty { break }
-                hasher.update(data: chunk)
-            }
-            try? handle.close()
-            hasher.update(data: Data("\n".utf8))
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
         }
         return hex(hasher.finalize())
+    }
+
+    /// The digest of a set of files: SHA-256 of the lines `sha256sum` would print for
+    /// them (`<hex>␠␠<name>\n`, in the order given), so that anyone can recompute it
+    /// with `sha256sum FILES | sha256sum`. A missing file counts as the digest `missing`.
+    public static func manifest(_ files: [FileDigest]) -> String {
+        sha256(files.map { "\($0.sha256 ?? "missing")  \($0.name)\n" }.joined())
+    }
+
+    /// Digests every file.
+    public static func files(_ paths: [(name: String, path: String)]) -> [FileDigest] {
+        paths.map { FileDigest(name: $0.name, sha256: file($0.path)) }
+    }
+}
+
+/// One file's name, as recorded, and its SHA-256 (nil when it could not be read).
+public struct FileDigest: Sendable, Equatable {
+    public var name: String
+    public var sha256: String?
+
+    public init(name: String, sha256: String?) {
+        self.name = name
+        self.sha256 = sha256
     }
 }

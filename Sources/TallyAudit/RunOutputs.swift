@@ -17,20 +17,51 @@ public struct RunOutputs {
 
     /// The outputs of a run; `log` holds its decision records when they were streamed
     /// during the run, otherwise they are rendered here from `result`.
-    public init(plan: Plan, ledgers: Ledgers, result: RunResult, inputsDigest: String, log streamed: DecisionLog? = nil) {
-        var log = streamed ?? DecisionLog(plan: plan, inputsDigest: inputsDigest)
-        if streamed == nil { log.append(result) }
+    public init(plan: Plan, ledgers: Ledgers, result: RunResult, header: RunHeader, log streamed: DecisionLog? = nil,
+                redactor: Redactor? = nil) {
+        var log: DecisionLog
+        if let streamed {
+            log = streamed
+        } else {
+            log = DecisionLog(plan: plan, header: header, redactor: redactor)
+            log.append(result)
+            log.close()
+        }
         decisionBytes = log.bytes
+        statements = RunOutputs.statements(plan: plan, result: result)
+        var rejects = ledgers.rejects
+        if let redactor {
+            for index in rejects.indices {
+                rejects[index].value = redactor.scrub(rejects[index].value)
+                rejects[index].reason = redactor.scrub(rejects[index].reason)
+            }
+        }
+        self.rejects = RejectsFile.render(rejects)
+        summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: header.inputsDigest).pretty() + "\n"
+    }
+
+    /// `statements.csv`: a `total` line per referrer and month, preceded by a
+    /// `correction` line for each correction booked in it (its amount in `corrections`,
+    /// the decision or adjustment it corrects and why in `note`).
+    static func statements(plan: Plan, result: RunResult) -> String {
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
-        var csv = "referrer,month,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out\n"
-        for row in result.statements {
-            csv += [RejectsFile.quote(row.referrer), row.month.description, plan.currency.code, money(row.carriedIn), money(row.earned),
-                    money(row.reductions), money(row.clawbacks), money(row.corrections), money(row.paid), money(row.carriedOut)].joined(separator: ",") + "\n"
+        var corrections: [String: [AdjustmentRecord]] = [:]
+        for record in result.adjustments where record.kind == .correction {
+            corrections["\(record.referrer)\t\(record.month)", default: []].append(record)
         }
-        statements = csv
-        rejects = RejectsFile.render(ledgers.rejects)
-        summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: inputsDigest).pretty() + "\n"
+        var csv = "referrer,month,line,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out,note\n"
+        for row in result.statements {
+            let referrer = RejectsFile.quote(row.referrer)
+            for record in corrections["\(row.referrer)\t\(row.month)"] ?? [] {
+                csv += [referrer, row.month.description, "correction", plan.currency.code, "", "", "", "", money(record.amount), "", "",
+                        RejectsFile.quote("\(record.corrects ?? record.decision): \(record.reason)")].joined(separator: ",") + "\n"
+            }
+            csv += [referrer, row.month.description, "total", plan.currency.code, money(row.carriedIn), money(row.earned),
+                    money(row.reductions), money(row.clawbacks), money(row.corrections), money(row.paid), money(row.carriedOut), ""]
+                .joined(separator: ",") + "\n"
+        }
+        return csv
     }
 
     /// Writes the four files into `folder` (created if needed).

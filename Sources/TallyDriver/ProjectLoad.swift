@@ -60,18 +60,35 @@ public struct ProjectLoad {
         }
         // Compiled before loading: only the click fields the plan reads are kept.
         let plan = ProjectLoad.plan(program)
+        var tokenKeys: [String: [UInt8]]?
+        if !project.tokenKeys.isEmpty {
+            var keys: [String: [UInt8]] = [:]
+            for key in project.tokenKeys {
+                switch key.secret() {
+                case .success(let secret): keys[key.id] = secret
+                case .failure(let why):
+                    diagnostics.append(.error("project.key", "the token key `\(key.id)` cannot be read: \(why.words)", at: key.span,
+                                              help: "keys live in a file or an environment variable, never in tally.yaml or on the command line"))
+                }
+            }
+            tokenKeys = keys
+        }
         let settings = LoadSettings(currency: program.currency, clock: clock,
                                     referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) },
-                                    clickFields: plan.clickFieldsRead)
+                                    clickFields: plan.clickFieldsRead, tokenKeys: tokenKeys)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
         return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, ledgers: ledgers),
                            diagnostics: diagnostics, usageError: nil)
     }
 
-    /// A checked program's plan, versioned by the SHA-256 of its rule files.
+    /// A checked program's plan, versioned by the digest of its rule files.
     public static func plan(_ program: CheckedProgram) -> Plan {
-        let files = program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) }
-        return PlanCompiler.compile(program, rulesVersion: Digest.files(files))
+        PlanCompiler.compile(program, rulesVersion: Digest.manifest(ruleDigests(program)))
+    }
+
+    /// Each rule file of a program by file name, with its SHA-256.
+    public static func ruleDigests(_ program: CheckedProgram) -> [FileDigest] {
+        Digest.files(program.files.map { (name: ($0.path as NSString).lastPathComponent, path: $0.path) })
     }
 }

@@ -13,6 +13,10 @@ public struct ProjectRun {
     public var result: RunResult?
     public var outputs: RunOutputs?
     public var outputFolder: String?
+    /// The header of the run's decisions: rules, inputs and parameters.
+    public var header: RunHeader?
+    /// The paid ledger as read before the run.
+    public var paidLedger: PaidLedger.Contents?
     /// A problem with the invocation or the file system (exit code 2).
     public var usageError: String?
 
@@ -33,11 +37,13 @@ public struct ProjectRun {
     }
 
     /// Runs the project at `path`; `write` false computes everything without writing.
-    /// `paid` is the `decisions.jsonl` of the last run whose payable decisions were paid.
-    /// `keepTraces` false drops each decision's full trace once its record is rendered
-    /// (the `tally run` command): outputs are the same, memory stays flat.
+    /// The project's paid ledger, when it exists, closes the months it recorded: the run
+    /// books corrections against them instead of changing them. `redact` replaces
+    /// personal identifiers by pseudonyms. `keepTraces` false drops each decision's full
+    /// trace once its record is rendered (the `tally run` command): outputs are the same,
+    /// memory stays flat.
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
-                           program: String? = nil, paid paidPath: String? = nil, keepTraces: Bool = true) -> ProjectRun {
+                           program: String? = nil, redact: Bool = false, keepTraces: Bool = true) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -45,7 +51,7 @@ public struct ProjectRun {
         guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
         let plan = loaded.plan
         run.plan = plan
-        var asOf: Timestamp?
+        var asOf = loaded.ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         if let asOfText {
             guard let instant = ProjectRun.asOf(asOfText, clock: plan.clock) else {
                 run.usageError = "`--as-of \(asOfText)` is not a date or timestamp (write 2026-05-31 or 2026-05-31T23:59:59Z)"
@@ -53,28 +59,38 @@ public struct ProjectRun {
             }
             asOf = instant
         }
-        var paid: [PaidDecision] = []
-        if let paidPath {
-            guard let data = FileManager.default.contents(atPath: paidPath) else {
-                run.usageError = "cannot read the paid decisions `\(paidPath)`"
-                return run
-            }
-            let text = String(decoding: data, as: UTF8.self)
-            if let broken = DecisionLog.firstBreak(text.split(separator: "\n").map(String.init)) {
-                run.usageError = "\(paidPath):\(broken.line): the paid ledger's hash chain is broken (\(broken.reason)); it cannot be trusted as what was paid"
-                return run
-            }
-            paid = DecisionLog.paidDecisions(text, digits: plan.currency.minorUnits)
+        switch PaidLedger.read(loaded.project.paid, digits: plan.currency.minorUnits) {
+        case .success(let contents): run.paidLedger = contents
+        case .failure(let problem):
+            run.usageError = "\(relative(loaded.project.paid, to: loaded.project.folder))\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)"
+            return run
         }
-        let inputs = Digest.files(loaded.project.ledgers.map { (name: relative($0.path, to: loaded.project.folder), path: $0.path) })
+        var redactor: Redactor?
+        if redact {
+            guard let key = loaded.project.redactionKey else {
+                run.usageError = "--redact needs a key: add `redaction: { file: keys/redact.key }` (or `{ env: NAME }`) to tally.yaml"
+                return run
+            }
+            switch key.secret() {
+            case .success(let secret):
+                redactor = Redactor(secret: secret, program: plan.name, identifiers: loaded.ledgers.personalIdentifiers)
+            case .failure(let why):
+                run.usageError = "the redaction key cannot be read: \(why.words)"
+                return run
+            }
+        }
+        let header = RunHeader(program: plan.name, rules: ProjectLoad.ruleDigests(loaded.program), rulesVersion: plan.rulesVersion,
+                               inputs: inputDigests(loaded.project), asOf: asOf, asOfGiven: asOfText != nil, redacted: redact)
+        run.header = header
         clock.lap("inputs digest")
         // Records are rendered and chained on another core while the runner evaluates.
-        let stream = DecisionLog.Stream(plan: plan, inputsDigest: inputs)
-        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, paid: paid, sink: stream.receive, keepTraces: keepTraces)
+        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor)
+        let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: stream.receive,
+                                keepTraces: keepTraces)
         run.result = result
         clock.lap("run")
-        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, inputsDigest: inputs,
-                                 log: stream.finish(adjustments: result.adjustments))
+        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header,
+                                 log: stream.finish(adjustments: result.adjustments), redactor: redactor)
         run.outputs = outputs
         let folder = output ?? loaded.project.output
         run.outputFolder = folder
@@ -86,6 +102,14 @@ public struct ProjectRun {
             }
         }
         return run
+    }
+
+    /// Every input file with its digest: the ledgers in the order tally.yaml lists them,
+    /// then the paid ledger when there is one.
+    static func inputDigests(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
+        var files = project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
+        if FileManager.default.fileExists(atPath: project.paid) { files.append((ledger: "paid", path: project.paid)) }
+        return files.map { (ledger: $0.ledger, file: FileDigest(name: relative($0.path, to: project.folder), sha256: Digest.file($0.path))) }
     }
 
     static func relative(_ path: String, to folder: String) -> String {

@@ -1,32 +1,137 @@
 import Foundation
 import TallyAudit
 
-/// `tally verify`: the hash chain of `decisions.jsonl` is intact, and re-deriving the
-/// decisions from the inputs and rules gives the same file.
+/// `tally verify`: the hash chain of `decisions.jsonl` is intact from its header to its
+/// end record, the rule files and ledgers at hand are the ones its header names, and
+/// re-running the program with the header's parameters reproduces every record byte for
+/// byte. Every finding is reported in words; exit 0 only when all holds.
 public struct Verification {
     public var text: String
     public var exitCode: Int32
 
     public static func verify(project: String, output: String?) -> Verification {
-        let run = ProjectRun.run(project, output: output, write: false, keepTraces: false)
-        if let problem = run.load.usageError ?? run.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
-        guard let folder = output ?? run.load.loaded?.project.output, let outputs = run.outputs else {
+        let load = ProjectLoad.load(project)
+        if let problem = load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
+        guard let loaded = load.loaded, !load.diagnostics.hasErrors else {
             return Verification(text: "tally verify: the project does not load; run `tally check`\n", exitCode: 1)
         }
+        let folder = output ?? loaded.project.output
         let path = (folder as NSString).appendingPathComponent("decisions.jsonl")
         guard let data = FileManager.default.contents(atPath: path) else {
             return Verification(text: "tally verify: no decisions at `\(path)`\n", exitCode: 2)
         }
         let written = String(decoding: data, as: UTF8.self)
-        let lines = written.split(separator: "\n").map(String.init)
-        if let broken = DecisionLog.firstBreak(lines) {
+        let lines = HashChain.lines(written)
+        if let broken = HashChain.firstBreak(lines) {
             return Verification(text: "\(path):\(broken.line): the hash chain is broken: \(broken.reason)\n", exitCode: 1)
         }
-        if written != outputs.decisions {
-            let fresh = outputs.decisions.split(separator: "\n").map(String.init)
-            let index = zip(lines, fresh).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(lines.count, fresh.count)
-            return Verification(text: "\(path):\(index + 1): the chain is intact, but re-deriving the decisions from the inputs and rules gives a different record here (inputs or rules changed since the run)\n", exitCode: 1)
+        func object(_ line: Substring?) -> [String: Any]? {
+            line.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         }
-        return Verification(text: "\(path): \(lines.count) records, hash chain intact, re-derived from inputs and rules: identical\n", exitCode: 0)
+        guard let header = object(lines.first), header["type"] as? String == "header" else {
+            return Verification(text: "\(path):1: the first record is not the run's header: the file does not start where the run started\n", exitCode: 1)
+        }
+        guard let end = object(lines.last), end["type"] as? String == "end" else {
+            return Verification(text: "\(path):\(lines.count): the file ends without its end record: records were removed from the end\n", exitCode: 1)
+        }
+        if let count = end["records"] as? Int, count != lines.count - 1 {
+            return Verification(text: "\(path):\(lines.count): the end record counts \(count) records before it, the file has \(lines.count - 1)\n", exitCode: 1)
+        }
+        var findings: [String] = []
+        // The files at hand against the header.
+        let recordedRules = (header["rules"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
+        findings += compare(recorded: recordedRules, now: ProjectLoad.ruleDigests(loaded.program), what: "rule file")
+        let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
+        findings += compare(recorded: recordedInputs, now: ProjectRun.inputDigests(loaded.project).map(\.file), what: "ledger")
+        // The re-run, with the header's parameters.
+        let parameters = header["parameters"] as? [String: Any] ?? [:]
+        // The as-of instant as the run had it: given, or the latest event (which the
+        // ledgers at hand give again when they are unchanged).
+        let asOf = parameters["as_of_from"] as? String == "--as-of" ? parameters["as_of"] as? String : nil
+        let redact = parameters["redact"] as? Bool ?? false
+        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false)
+        if let problem = run.usageError ?? run.load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
+        guard let outputs = run.outputs else {
+            return Verification(text: "tally verify: the project does not run; run `tally check`\n", exitCode: 1)
+        }
+        if outputs.decisionBytes != Array(data) {
+            let fresh = HashChain.lines(outputs.decisions)
+            findings.append(firstDifference(recorded: lines, rederived: fresh, path: path))
+        }
+        if findings.isEmpty {
+            return Verification(text: "\(path): \(lines.count) records, hash chain intact from header to end; rule files and ledgers match the header; re-derived from them: identical\n", exitCode: 0)
+        }
+        return Verification(text: findings.map { $0 + "\n" }.joined(), exitCode: 1)
+    }
+
+    /// Files whose digest differs from the recorded one, or that appeared or went away.
+    static func compare(recorded: [FileDigest], now: [FileDigest], what: String) -> [String] {
+        var findings: [String] = []
+        for file in recorded {
+            guard let current = now.first(where: { $0.name == file.name }) else {
+                findings.append("\(what) `\(file.name)` was an input of the run and is no longer one")
+                continue
+            }
+            if current.sha256 != file.sha256 {
+                findings.append("\(what) `\(file.name)` changed since the run (SHA-256 then \(short(file.sha256)), now \(short(current.sha256)))")
+            }
+        }
+        for file in now where !recorded.contains(where: { $0.name == file.name }) {
+            findings.append("\(what) `\(file.name)` is an input now but was not one of the run")
+        }
+        return findings
+    }
+
+    static func short(_ digest: String?) -> String { digest.map { String($0.prefix(12)) + "…" } ?? "missing" }
+
+    /// The first record that differs, and the first field in it, in words.
+    static func firstDifference(recorded: [Substring], rederived: [Substring], path: String) -> String {
+        // The header differs whenever a file does (reported above): name the first record
+        // that differs after it, when one does.
+        let pairs = Array(zip(recorded, rederived).enumerated())
+        let differing = pairs.dropFirst().first(where: { $0.element.0 != $0.element.1 }) ?? pairs.first(where: { $0.element.0 != $0.element.1 })
+        guard let index = differing?.offset else {
+            let shorter = min(recorded.count, rederived.count)
+            return "\(path):\(shorter + 1): re-deriving gives \(rederived.count) records, the file has \(recorded.count)"
+        }
+        func object(_ line: Substring) -> Any? { try? JSONSerialization.jsonObject(with: Data(line.utf8)) }
+        let before = object(recorded[index]), after = object(rederived[index])
+        let record = before as? [String: Any] ?? [:]
+        let name = [record["type"] as? String, record["id"] as? String].compactMap { $0 }.joined(separator: " ")
+        var words = "\(path):\(index + 1): re-deriving from the rules and ledgers at hand gives a different record"
+        if !name.isEmpty { words += " for \(name)" }
+        if let (field, was, now) = difference(before, after, at: "") {
+            words += ": `\(field)` was \(was) when written, is \(now) now"
+        }
+        return words
+    }
+
+    /// The first path (keys sorted) where two JSON values differ, with both values.
+    static func difference(_ a: Any?, _ b: Any?, at path: String) -> (String, String, String)? {
+        switch (a, b) {
+        case (let x as [String: Any], let y as [String: Any]):
+            for key in Set(x.keys).union(y.keys).sorted() where key != "hash" && key != "prev" {
+                if let found = difference(x[key], y[key], at: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+            return nil
+        case (let x as [Any], let y as [Any]):
+            for index in 0..<max(x.count, y.count) {
+                if let found = difference(index < x.count ? x[index] : nil, index < y.count ? y[index] : nil, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        default:
+            let was = describe(a), now = describe(b)
+            return was == now ? nil : (path, was, now)
+        }
+    }
+
+    static func describe(_ value: Any?) -> String {
+        guard let value else { return "absent" }
+        if let text = value as? String { return "\"\(text)\"" }
+        if value is NSNull { return "null" }
+        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return "\(value)"
     }
 }

@@ -71,7 +71,9 @@ public indirect enum JSON: Sendable, Equatable {
         for _ in 0..<level { out.append(contentsOf: indent) }
     }
 
-    /// Appends `text` as a JSON string literal.
+    /// Appends `text` as a JSON string literal: `"` and `\` escaped, `\n \r \t \b \f`
+    /// for those controls, `\u00xx` (lower-case hex) for the other ones below U+0020,
+    /// everything else as UTF-8 (what Python's `json.dumps(…, ensure_ascii=False)` writes).
     public static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(34)
         var text = text
@@ -88,6 +90,8 @@ public indirect enum JSON: Sendable, Equatable {
                 case 10: out.append(contentsOf: [92, 110])
                 case 13: out.append(contentsOf: [92, 114])
                 case 9: out.append(contentsOf: [92, 116])
+                case 8: out.append(contentsOf: [92, 98])
+                case 12: out.append(contentsOf: [92, 102])
                 case 0..<0x20:
                     let hex = Array(String(byte, radix: 16).utf8)
                     out.append(contentsOf: [92, 117, 48, 48] + (hex.count == 1 ? [48] : []) + hex)

@@ -63,6 +63,15 @@ public struct CalendarMonth: Hashable, Comparable, Sendable, CustomStringConvert
     public init(_ date: CivilDate) {
         self.init(year: date.year, month: date.month)
     }
+    /// Reads `2026-03`.
+    public init?(text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month) else { return nil }
+        self.init(year: year, month: month)
+    }
+    /// The first day of the month.
+    public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
     public static func < (lhs: CalendarMonth, rhs: CalendarMonth) -> Bool {
         (lhs.year, lhs.month) < (rhs.year, rhs.month)
     }

@@ -10,7 +10,8 @@ struct Tally: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Referral and affiliate commissions as plain-text rules, with an audit trail.",
-        subcommands: [Check.self, Fmt.self, PlanCommand.self, Run.self, Explain.self, TestCommand.self, Diff.self, Verify.self]
+        subcommands: [Check.self, Fmt.self, PlanCommand.self, Run.self, Explain.self, TestCommand.self, Diff.self, Verify.self,
+                      Close.self, Token.self]
     )
 
     /// Runs the command; a usage mistake exits with 2 (DESIGN.md's exit codes), not
@@ -120,16 +121,19 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dry-run the program over a project's ledgers and write the decision ledger.",
         discussion: """
-        Reads tally.yaml in the project folder (or the file given), checks the program,
-        loads and validates the ledgers, runs the program and writes decisions.jsonl,
-        statements.csv, rejects.csv and summary.json into the output folder. Nothing is paid.
+        Reads tally.yaml in the project folder (or the file given), checks the program, \
+        loads and validates the ledgers, runs the program and writes decisions.jsonl, \
+        statements.csv, rejects.csv and summary.json into the output folder. Nothing is \
+        paid: months closed with `tally close` stay as they were paid, and differences \
+        are booked as corrections in the first open month.
 
-        Exit code 0 when everything loaded, 1 when rule errors or rejected rows were found
-        (the outputs are still written for rejected rows), 2 for usage or I/O problems.
+        Exit code 0 when everything loaded, 1 when rule errors or rejected rows were \
+        found (the outputs are still written for rejected rows), 2 for usage or I/O problems.
 
         Example:
           tally run examples/acme
           tally run examples/acme --as-of 2026-04-30 --out /tmp/april
+          tally run examples/acme --redact --out /tmp/shareable
         """
     )
 
@@ -142,12 +146,12 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("out"), help: "Write the outputs here instead of the project's output folder.")
     var out: String?
 
-    @Option(help: "The decisions.jsonl of the last paid run: its payable decisions stay as paid, differences become corrections.")
-    var paid: String?
+    @Flag(help: "Replace customer keys, emails, ip addresses and device ids by keyed pseudonyms in every output (key: `redaction` in tally.yaml).")
+    var redact = false
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        let run = ProjectRun.run(project, asOf: asOf, output: out, paid: paid, keepTraces: false)
+        let run = ProjectRun.run(project, asOf: asOf, output: out, redact: redact, keepTraces: false)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if let problem = run.load.usageError ?? run.usageError {
             FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))

@@ -23,13 +23,14 @@ final class CLITests: XCTestCase {
         var status: Int32
     }
 
-    private func tally(_ arguments: [String], in directory: URL = CLITests.repository) throws -> Outcome {
+    private func tally(_ arguments: [String], in directory: URL = CLITests.repository, environment extra: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -150,9 +151,9 @@ final class CLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let run = try tally(["run", "examples/acme", "--out", folder.path])
         XCTAssertEqual(run.status, 1, "the example holds deliberately bad rows")
-        XCTAssertTrue(run.stdout.contains("clicks.csv              150       147         3  (1 duplicate)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("clicks.csv              153       147         6  (1 duplicate)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("orders: 59 processed, 2 cancelled, 9 unattributed"), run.stdout)
-        XCTAssertTrue(run.stderr.contains("6 rows rejected"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("9 rows rejected"), run.stderr)
         for name in ["decisions.jsonl", "statements.csv", "rejects.csv", "summary.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
         }
@@ -189,5 +190,64 @@ final class CLITests: XCTestCase {
         let badAsOf = try tally(["run", "examples/acme", "--as-of", "yesterday", "--out", folder.path])
         XCTAssertEqual(badAsOf.status, 2)
         XCTAssertTrue(badAsOf.stderr.contains("`--as-of yesterday` is not a date or timestamp"), badAsOf.stderr)
+    }
+
+    /// A copy of examples/acme whose program path works from the copy.
+    private func acmeCopy() throws -> URL {
+        let folder = try temporaryFolder()
+        let project = folder.appendingPathComponent("acme")
+        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("examples/acme"), to: project)
+        try? FileManager.default.removeItem(at: project.appendingPathComponent("out"))
+        let yaml = project.appendingPathComponent("tally.yaml")
+        try String(contentsOf: yaml, encoding: .utf8)
+            .replacingOccurrences(of: "../../rules/", with: Self.repository.appendingPathComponent("rules").path + "/")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        return project
+    }
+
+    func testTokensIssuedWithAKeyFromTheEnvironmentAreAcceptedAndForgedOnesRejected() throws {
+        let project = try acmeCopy()
+        defer { try? FileManager.default.removeItem(at: project.deletingLastPathComponent()) }
+        let yaml = project.appendingPathComponent("tally.yaml")
+        try String(contentsOf: yaml, encoding: .utf8).replacingOccurrences(of: "file: keys/acme-2026-05.key", with: "env: ACME_TEST_TOKEN_KEY")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let key = try String(contentsOf: project.appendingPathComponent("keys/acme-2026-05.key"), encoding: .utf8)
+        let environment = ["ACME_TEST_TOKEN_KEY": key]
+        let issued = try tally(["token", "issue", project.path, "--referrer", "R-GEARLAB", "--campaign", "reviews-evergreen"], environment: environment)
+        XCTAssertEqual(issued.status, 0, issued.stderr)
+        let token = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(token.hasPrefix("tly1.acme-2026-05."), token)
+        let inspect = try tally(["token", "inspect", token, "--project", project.path], environment: environment)
+        XCTAssertEqual(inspect.stdout, "valid: referrer R-GEARLAB, campaign reviews-evergreen, no expiry, signed with key acme-2026-05\n")
+        let forged = String(token.dropLast(3)) + (token.hasSuffix("AAA") ? "BBB" : "AAA")
+        XCTAssertEqual(try tally(["token", "inspect", forged, "--project", project.path], environment: environment).status, 1)
+        let clicks = project.appendingPathComponent("clicks.csv")
+        let rows = "clk-20001,2026-05-02T10:00:00Z,,,blog,reviews-evergreen,,,,,,,,,\(token)\nclk-20002,2026-05-02T11:00:00Z,R-GEARLAB,,blog,,,,,,,,,,\(forged)\n"
+        try (String(contentsOf: clicks, encoding: .utf8) + rows).write(to: clicks, atomically: true, encoding: .utf8)
+        let run = try tally(["run", project.path], environment: environment)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stdout.contains("clicks.csv              155       148         7"), run.stdout)
+        let rejects = try String(contentsOf: project.appendingPathComponent("out/rejects.csv"), encoding: .utf8)
+        XCTAssertTrue(rejects.contains("clicks.csv,156,token,\(forged),the tracking token is forged: its signature does not match its content"), rejects)
+        XCTAssertFalse(rejects.contains("clicks.csv,155,"), "the issued token is accepted")
+        // Without the variable the key cannot be read: a diagnostic, exit 1.
+        let missing = try tally(["run", project.path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("the token key `acme-2026-05` cannot be read: the environment variable `ACME_TEST_TOKEN_KEY` is not set"), missing.stderr)
+        XCTAssertEqual(try tally(["token", "issue", project.path, "--referrer", "R-NOBODY"], environment: environment).status, 1)
+    }
+
+    func testCloseThenVerify() throws {
+        let project = try acmeCopy()
+        defer { try? FileManager.default.removeItem(at: project.deletingLastPathComponent()) }
+        let close = try tally(["close", project.path, "--period", "2026-03"])
+        XCTAssertEqual(close.status, 0, close.stderr)
+        XCTAssertTrue(close.stdout.hasPrefix("closed up to 2026-03: "), close.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: project.appendingPathComponent("paid.jsonl").path))
+        let verify = try tally(["verify", project.path])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        let again = try tally(["close", project.path, "--period", "2026-02"])
+        XCTAssertEqual(again.status, 2)
+        XCTAssertTrue(again.stderr.contains("2026-02 is already closed"), again.stderr)
     }
 }

@@ -1,4 +1,5 @@
 import TallyDriver
+import TallyLedgers
 import TallyRun
 import XCTest
 
@@ -96,7 +97,11 @@ final class FraudTests: XCTestCase {
 
     func testHoldTouchHoldsTheReferrersDecision() throws {
         var scenario = Scenario("fraud {\n  hold touch \"unsigned link\" when touch.channel == \"shop\" and not touch.signed\n}\n" + pay)
-        scenario.clicks = "id,at,referrer,customer,channel,token\nc1,2026-01-01T00:00:00Z,R1,ann,shop,\nc2,2026-01-01T01:00:00Z,R2,bob,shop,abc\n"
+        let secret = "a-signing-key-for-the-test-0123"
+        scenario.extraFiles = ["link.key": secret]
+        scenario.extraYAML = "tokens:\n  keys:\n    - { id: link, file: link.key }\n"
+        let token = TrackingToken(keyID: "link", referrer: "R2").signed(with: Array(secret.utf8))
+        scenario.clicks = "id,at,referrer,customer,channel,token\nc1,2026-01-01T00:00:00Z,R1,ann,shop,\nc2,2026-01-01T01:00:00Z,R2,bob,shop,\(token)\n"
         scenario.orders += "A,2026-01-02T00:00:00Z,ann,X,1,100.00\nB,2026-01-02T00:00:00Z,bob,X,1,100.00\n"
         XCTAssertEqual(try scenario.run().summaryLines, ["A/R1 held 10.00", "B/R2 payable 10.00"])
     }

@@ -18,6 +18,9 @@ struct Scenario {
     var fx: String?
     var resolutions: String?
     var timezone = "UTC"
+    /// More tally.yaml settings (tokens, redaction) and the files they name.
+    var extraYAML = ""
+    var extraFiles: [String: String] = [:]
 
     static let header = "program \"test\"\ncurrency USD\n"
 
@@ -34,10 +37,26 @@ struct Scenario {
     }
 
     /// Runs the scenario; fails the test on load errors.
-    func run(asOf: String? = nil, paid: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
+    func run(asOf: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
+        try write(to: folder)
+        return try Scenario.run(folder, asOf: asOf, file: file, line: line)
+    }
+
+    /// Runs a project folder written by `write(to:)`; fails the test on load errors.
+    static func run(_ folder: URL, asOf: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> ProjectRun {
+        let run = ProjectRun.run(folder.path, asOf: asOf, write: false)
+        XCTAssertEqual(run.load.diagnostics.map(\.message), [], file: file, line: line)
+        XCTAssertEqual(run.load.loaded?.ledgers.rejects.map(\.reason) ?? [], [], file: file, line: line)
+        XCTAssertNil(run.usageError ?? run.load.usageError, file: file, line: line)
+        return run
+    }
+
+    /// Writes the project (rules, ledgers, tally.yaml) into `folder`, replacing what the
+    /// same files held.
+    func write(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         func write(_ name: String, _ text: String) throws {
             try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -51,12 +70,8 @@ struct Scenario {
             try write("\(kind).csv", text)
             yaml += "  \(kind): \(kind).csv\n"
         }
-        try write("tally.yaml", yaml)
-        let run = ProjectRun.run(folder.path, asOf: asOf, write: false, paid: paid)
-        XCTAssertEqual(run.load.diagnostics.map(\.message), [], file: file, line: line)
-        XCTAssertEqual(run.load.loaded?.ledgers.rejects.map(\.reason) ?? [], [], file: file, line: line)
-        XCTAssertNil(run.usageError ?? run.load.usageError, file: file, line: line)
-        return run
+        for (name, text) in extraFiles { try write(name, text) }
+        try write("tally.yaml", yaml + extraYAML)
     }
 }
 

@@ -87,7 +87,7 @@ public enum ScenarioRunner {
         result.exercised = exercised(outcome, plan: plan)
         compare(scenario.expect, outcome, plan: plan, ledgers: loaded.ledgers, into: &result)
         if !result.failures.isEmpty {
-            var log = DecisionLog(plan: plan, inputsDigest: "")
+            var log = DecisionLog(plan: plan, header: nil)
             log.append(outcome)
             let records = log.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             let orders = Set(result.failures.compactMap { line -> String? in

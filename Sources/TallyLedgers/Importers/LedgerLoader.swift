@@ -12,12 +12,17 @@ public struct LoadSettings: Sendable {
     /// The click fields the program reads (nil: all). Others are not kept: on ten
     /// million clicks an unread landing URL alone is over a gigabyte of text.
     public var clickFields: Set<String>?
+    /// Tracking-token keys by id; nil when tally.yaml lists none (tokens are then not
+    /// checked and no click counts as signed).
+    public var tokenKeys: [String: [UInt8]]?
 
-    public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)], clickFields: Set<String>? = nil) {
+    public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)], clickFields: Set<String>? = nil,
+                tokenKeys: [String: [UInt8]]? = nil) {
         self.currency = currency
         self.clock = clock
         self.referrerExtras = referrerExtras
         self.clickFields = clickFields
+        self.tokenKeys = tokenKeys
     }
 }
 
@@ -29,6 +34,8 @@ public struct LedgerLoader {
     var ledgers = Ledgers()
     /// Order id -> position in `ledgers.orders`.
     var orderPosition: [String: Int] = [:]
+    /// Clicks whose token could not be checked because tally.yaml lists no keys.
+    var unverifiedTokens = 0
 
     /// Loads every ledger the project names. Ledgers other rows refer to (referrers,
     /// products, FX rates, orders) are read first; within a kind, files keep the
@@ -55,6 +62,11 @@ public struct LedgerLoader {
                 load(source, file: index)
             }
             if kind == .orders { finishOrders() }
+        }
+        if unverifiedTokens > 0, let clicks = project.ledgers.first(where: { $0.kind == .clicks }) {
+            ledgers.fileProblems.append(.warning(
+                "ledger.unverified-tokens", "\(unverifiedTokens) click\(unverifiedTokens == 1 ? "" : "s") carry a tracking token, but tally.yaml lists no token keys: the tokens are not checked and no click counts as signed",
+                at: clicks.span, help: "list the signing keys under `tokens: keys:` (see docs/ledgers.md, \"Signed tracking tokens\")"))
         }
         ledgers.clicks.sortByTime()
         ledgers.refunds.sort { ($0.at, $0.source) < ($1.at, $1.source) }
@@ -85,6 +97,12 @@ public struct LedgerLoader {
         ledgers.counts[file].accepted += rows
     }
 
+    /// Click fields read whatever the program reads: identity and time, and the token
+    /// (with the campaign it names) when there are keys to check it with.
+    var clickFieldsChecked: Set<String> {
+        Set(["id", "at", "referrer", "customer", "channel"]).union(settings.tokenKeys == nil ? [] : ["token", "campaign"])
+    }
+
     mutating func load(_ source: LedgerSource, file: Int) {
         let layout = Layout.of(source.kind, format: source.format, extras: settings.referrerExtras.map(\.name))
         var columns = layout.columns
@@ -95,7 +113,7 @@ public struct LedgerLoader {
         do {
             table = try LedgerTable(path: source.path, display: display(source.path), format: source.format,
                                     fields: layout.fields, required: layout.required, columns: columns, constants: constants,
-                                    wanted: source.kind == .clicks ? settings.clickFields.map { $0.union(["id", "at", "referrer", "customer", "channel"]) } : nil)
+                                    wanted: source.kind == .clicks ? settings.clickFields.map { $0.union(clickFieldsChecked) } : nil)
         } catch let problem as LedgerFileProblem {
             ledgers.fileProblems.append(.error("ledger.file", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem.reason)",
                                                at: source.span, help: layout.help))

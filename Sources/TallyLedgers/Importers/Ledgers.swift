@@ -47,6 +47,18 @@ public struct Ledgers: Sendable {
         return latest
     }
 
+    /// Every personal identifier in the ledgers: customer keys and emails of orders and
+    /// clicks, ip addresses and device ids of clicks, referrers' emails (for `--redact`).
+    public var personalIdentifiers: [String] {
+        var values = clicks.personalIdentifiers
+        for order in orders {
+            values.append(order.customer)
+            values.append(order.email)
+        }
+        for referrer in referrers { values.append(referrer.email) }
+        return values
+    }
+
     /// The FX rate of `currency` on `date`, if the FX ledger has one.
     public func fxRate(_ currency: String, on date: CivilDate) -> FXRate? {
         fxIndex["\(currency) \(date)"].map { fxRates[$0] }

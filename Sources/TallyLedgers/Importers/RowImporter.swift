@@ -159,12 +159,30 @@ struct RowImporter {
 
     mutating func importClick(_ fields: Fields) throws {
         let at = try timestamp(fields, "at")
-        let referrer = try referrer(fields)
+        var token = fields["token"]
+        var referrerID = fields["referrer"]
+        if !token.isEmpty {
+            if let keys = loader.settings.tokenKeys {
+                // A signed link names its referrer: a click row may leave the column empty.
+                switch TrackingToken.check(token, keys: keys, clickDate: loader.settings.clock.localDate(of: at), referrer: referrerID,
+                                           campaign: fields["campaign"]) {
+                case .success(let verified): referrerID = verified.referrer
+                case .failure(let problem): throw Problem(field: "token", value: token, reason: problem.words)
+                }
+            } else {
+                token = ""  // unverifiable without keys: not signed
+                loader.unverifiedTokens += 1
+            }
+        }
+        guard !referrerID.isEmpty else { throw Problem(field: "referrer", value: "", reason: "the referrer id is missing") }
+        guard let referrer = loader.ledgers.referrerIndex[referrerID] else {
+            throw Problem(field: "referrer", value: referrerID, reason: "unknown referrer `\(referrerID)` (not in the referrers ledger)")
+        }
         loader.ledgers.clicks.append(Click(
             id: fields["id"], at: at, referrer: referrer, customer: fields["customer"], channel: fields["channel"],
             campaign: fields["campaign"], ip: fields["ip"], device: fields["device"], utmSource: fields["utm_source"],
             utmMedium: fields["utm_medium"], utmCampaign: fields["utm_campaign"], utmContent: fields["utm_content"],
-            utmTerm: fields["utm_term"], landingURL: fields["landing_url"], token: fields["token"],
+            utmTerm: fields["utm_term"], landingURL: fields["landing_url"], token: token,
             source: reference(fields.row.line)))
         loader.accept(file)
     }

@@ -39,6 +39,40 @@ public struct LedgerSource: Sendable {
     public var span: Span
 }
 
+/// Where a secret key is read from: a file (its text, trimmed) or an environment
+/// variable, never the command line or tally.yaml itself.
+public struct KeySource: Sendable {
+    /// The key's id (tracking-token keys); empty for the redaction key.
+    public var id: String
+    public var environment: String?
+    /// The file's path as resolved against the project folder.
+    public var file: String?
+    /// Where in tally.yaml the key is named.
+    public var span: Span
+
+    /// The key's bytes, or why they cannot be had.
+    public func secret(environment values: [String: String] = ProcessInfo.processInfo.environment) -> Result<[UInt8], KeyProblem> {
+        let text: String
+        if let name = environment {
+            guard let value = values[name] else { return .failure(KeyProblem(words: "the environment variable `\(name)` is not set")) }
+            text = value
+        } else if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { return .failure(KeyProblem(words: "cannot read the key file `\(file)`")) }
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            return .failure(KeyProblem(words: "the key names neither `file` nor `env`"))
+        }
+        let key = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        guard key.count >= 16 else { return .failure(KeyProblem(words: "the key is \(key.count) characters long; use at least 16 (`tally token new-key` prints a good one)")) }
+        return .success(key)
+    }
+}
+
+/// Why a key cannot be read, in words.
+public struct KeyProblem: Error, Sendable {
+    public var words: String
+}
+
 /// `tally.yaml`: the program's root rule file, its ledgers and the output folder.
 public struct ProjectFile: Sendable {
     public var file: SourceFile
@@ -48,6 +82,12 @@ public struct ProjectFile: Sendable {
     public var output: String
     /// Ledgers in the order the file lists them (input order for ties).
     public var ledgers: [LedgerSource]
+    /// The paid ledger `tally close` appends to (default `paid.jsonl` beside tally.yaml).
+    public var paid: String
+    /// Keys of signed tracking tokens; the first one signs new tokens.
+    public var tokenKeys: [KeySource]
+    /// The key of `--redact` pseudonyms.
+    public var redactionKey: KeySource?
 
     /// Reads `tally.yaml` (or the file at `path`). Mistakes come back as diagnostics
     /// with line and column, like rule files.
@@ -112,7 +152,10 @@ struct ProjectReader {
         var program: String?
         var output = "out"
         var ledgers: [LedgerSource] = []
-        let known = ["program", "output", "ledgers"]
+        var paid = resolve("paid.jsonl")
+        var tokenKeys: [KeySource] = []
+        var redactionKey: KeySource?
+        let known = ["program", "output", "ledgers", "paid", "tokens", "redaction"]
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             switch key {
@@ -153,9 +196,31 @@ struct ProjectReader {
                         ledgers.append(ledger)
                     }
                 }
+            case "paid":
+                guard let text = value.string, !text.isEmpty else {
+                    error("project.type", "`paid` is the path of the paid ledger", at: span(value), help: "write `paid: paid.jsonl`")
+                    continue
+                }
+                paid = resolve(text)
+            case "tokens":
+                guard case .mapping(let settings) = value, let list = settings["keys"], case .sequence(let entries) = list else {
+                    error("project.type", "`tokens` lists the keys of signed tracking links under `keys`", at: span(value),
+                          help: "write `tokens:` then `  keys:` then `    - { id: k2026, file: keys/k2026.key }`")
+                    continue
+                }
+                for entry in entries {
+                    if let key = readKey(entry, needsID: true) {
+                        if tokenKeys.contains(where: { $0.id == key.id }) {
+                            error("project.duplicate-key", "the token key `\(key.id)` is listed twice", at: key.span)
+                        }
+                        tokenKeys.append(key)
+                    }
+                }
+            case "redaction":
+                redactionKey = readKey(value, needsID: false)
             default:
                 error("project.unknown-key", "`\(key)` is not a setting of tally.yaml", at: span(keyNode),
-                      help: Suggestion.didYouMean(key, among: known) ?? "settings are `program`, `output` and `ledgers`")
+                      help: Suggestion.didYouMean(key, among: known) ?? "settings are " + known.map { "`\($0)`" }.joined(separator: ", "))
             }
         }
         guard let program else {
@@ -165,7 +230,46 @@ struct ProjectReader {
             }
             return nil
         }
-        return ProjectFile(file: source, folder: folder, program: program, output: output, ledgers: ledgers)
+        return ProjectFile(file: source, folder: folder, program: program, output: output, ledgers: ledgers, paid: paid,
+                           tokenKeys: tokenKeys, redactionKey: redactionKey)
+    }
+
+    /// `{ id: k1, file: keys/k1.key }` or `{ id: k1, env: TALLY_KEY_K1 }`.
+    mutating func readKey(_ node: Node, needsID: Bool) -> KeySource? {
+        let shape = needsID ? "`{ id: k2026, file: keys/k2026.key }` or `{ id: k2026, env: ACME_TOKEN_KEY }`"
+                            : "`{ file: keys/redact.key }` or `{ env: ACME_REDACT_KEY }`"
+        guard case .mapping(let fields) = node else {
+            error("project.type", "a key is a mapping: \(shape)", at: span(node))
+            return nil
+        }
+        var key = KeySource(id: "", environment: nil, file: nil, span: span(node))
+        for (name, value) in fields {
+            switch name.string ?? "" {
+            case "id":
+                let id = value.string ?? ""
+                guard !id.isEmpty, id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }) else {
+                    error("project.type", "a key id is letters, digits, `-` and `_`", at: span(value))
+                    return nil
+                }
+                key.id = id
+                key.span = span(value)
+            case "env": key.environment = value.string
+            case "file": key.file = value.string.map(resolve)
+            default:
+                error("project.unknown-key", "`\(name.string ?? "")` is not a key setting", at: span(name), help: "write \(shape)")
+                return nil
+            }
+        }
+        if needsID, key.id.isEmpty {
+            error("project.type", "this key has no `id` (tokens name the key that signed them)", at: span(node), help: "write \(shape)")
+            return nil
+        }
+        if (key.environment == nil) == (key.file == nil) {
+            error("project.type", "a key is read from a `file` or an `env` variable (one of them), never written in tally.yaml", at: span(node),
+                  help: "write \(shape)")
+            return nil
+        }
+        return key
     }
 
     mutating func readLedger(_ kind: LedgerKind, _ node: Node) -> LedgerSource? {

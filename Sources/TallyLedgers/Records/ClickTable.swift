@@ -86,6 +86,12 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// How many distinct customer keys the clicks have.
     public var customerCount: Int { customerKeys.count }
 
+    /// Every personal identifier the table holds: customer keys, ip addresses and
+    /// device ids (of the columns kept), for redaction.
+    public var personalIdentifiers: [String] {
+        customerKeys + texts[Text.ip.column] + texts[Text.device.column]
+    }
+
     public mutating func append(_ click: Click) {
         at.append(click.at.secondsSinceEpoch)
         referrers.append(click.referrer)

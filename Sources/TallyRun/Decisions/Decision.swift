@@ -166,28 +166,16 @@ public struct AdjustmentRecord: Sendable {
     public var amount: Int64
     public var reason: String
     public var arithmetic: String
+    /// For a correction: the id of the decision or adjustment it corrects.
+    public var corrects: String? = nil
+    /// For a correction: why, in a word (`late order`, `refund`, `rule change`,
+    /// `changed data`, `no longer stands`).
+    public var cause: String? = nil
 }
 
 extension Decision {
     /// Counts this decision in a fraud tally by referrer and order channel.
     public func flagCount(into tally: inout FraudTally) {
         tally.count(referrer: referrer, channel: trace.order.channel.isEmpty ? "(none)" : trace.order.channel, flagged: !trace.fraud.isEmpty)
-    }
-}
-
-/// A decision as an earlier, paid run recorded it: what was paid stays paid.
-public struct PaidDecision: Sendable, Equatable {
-    public var id: String
-    public var order: String
-    public var referrer: String
-    public var amount: Int64
-    public var rulesVersion: String
-
-    public init(id: String, order: String, referrer: String, amount: Int64, rulesVersion: String) {
-        self.id = id
-        self.order = order
-        self.referrer = referrer
-        self.amount = amount
-        self.rulesVersion = rulesVersion
     }
 }

@@ -31,10 +31,23 @@ public struct StatementRow: Sendable, Equatable {
     public var earned: Int64
     public var reductions: Int64
     public var clawbacks: Int64
-    /// Differences against decisions paid by earlier runs.
+    /// Differences against what closed periods paid (correction records).
     public var corrections: Int64
     public var paid: Int64
     public var carriedOut: Int64
+
+    public init(referrer: String, month: CalendarMonth, carriedIn: Int64, earned: Int64, reductions: Int64, clawbacks: Int64,
+                corrections: Int64, paid: Int64, carriedOut: Int64) {
+        self.referrer = referrer
+        self.month = month
+        self.carriedIn = carriedIn
+        self.earned = earned
+        self.reductions = reductions
+        self.clawbacks = clawbacks
+        self.corrections = corrections
+        self.paid = paid
+        self.carriedOut = carriedOut
+    }
 }
 
 /// Screened and flagged counts by referrer and by channel, for fraud rates.

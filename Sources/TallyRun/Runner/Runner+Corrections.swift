@@ -3,44 +3,92 @@ import TallyPlan
 import TallyValues
 
 extension Runner {
-    /// Corrections never rewrite history. A decision that an earlier run paid keeps the
-    /// amount paid; when this run computes a different amount (late data, a rule fixed
-    /// retroactively), the difference is a `correction` record in the as-of month, with
-    /// its reason.
+    /// Corrections never rewrite a closed month. For every decision, what is owed in
+    /// closed months now (its amount when it is payable in a closed month, else nothing)
+    /// is compared with what closed periods paid for it; a difference is a `correction`
+    /// record in the first open month, with its cause. A decision payable in an open month
+    /// counts there as usual, and anything paid for it earlier is corrected away.
     mutating func correct(_ decision: inout Decision) {
-        guard let earlier = paid[decision.id] else { return }
-        decidedAgain.insert(decision.id)
-        let difference = decision.amount - earlier.amount
-        guard difference != 0 else { return }
+        guard let books = closed else { return }
+        let month = decision.status == .payable ? decision.payableOn.map(CalendarMonth.init) : nil
+        let owed = month.map { $0 <= books.through } == true ? decision.amount : 0
+        guard let (earlier, difference) = unpaid(decision.id, owed: owed) else { return }
+        let cause: String
+        let words: String
+        if let earlier {
+            cause = earlier.rulesVersion == plan.rulesVersion ? "changed data" : "rule change"
+            let now = month.map { $0 > books.through } == true
+                ? "it is now payable in \(month!), an open month"
+                : "the \(cause == "rule change" ? "rules" : "ledgers") now give \(money(owed))"
+                    + (decision.status == .payable ? "" : " (\(decision.status.rawValue))")
+            words = "\(cause): \(money(earlier.amount)) was paid in \(earlier.month); \(now)"
+        } else if books.rulesVersion != plan.rulesVersion {
+            cause = "rule change"
+            words = "rule change: \(decision.order) is payable on \(decision.payableOn!), in \(month!), which was closed with nothing paid for it; the rules now give \(money(owed))"
+        } else {
+            cause = "late order"
+            words = "late order: \(decision.order) is payable on \(decision.payableOn!), in \(month!), which was closed before the order was known"
+        }
         decision.trace.adjustments.append(AdjustmentTrace(
-            kind: "paid", rule: "paid by an earlier run", before: decision.amount, after: earlier.amount,
-            note: "recomputed \(money(decision.amount)), paid \(money(earlier.amount)): the difference is correction \(decision.id)/correction"))
-        result.adjustments.append(AdjustmentRecord(
-            id: "\(decision.id)/correction", kind: .correction, decision: decision.id, order: decision.order,
-            referrer: decision.referrer, referrerIndex: decision.referrerIndex, at: asOf,
-            month: CalendarMonth(plan.clock.localDate(of: asOf)), amount: difference,
-            reason: reason(earlier, now: "now \(decision.status.rawValue) \(money(decision.amount))"),
-            arithmetic: "\(money(decision.amount)) recomputed − \(money(earlier.amount)) paid = \(money(difference))"))
-        decision.amount = earlier.amount
+            kind: "correction", rule: cause, before: earlier?.amount ?? 0, after: owed,
+            note: "\(words): \(money(difference)) booked in \(books.openMonth) as \(correctionID(decision.id))"))
+        book(correctionOf: decision.id, decision: decision.id, order: decision.order, referrer: decision.referrer,
+             referrerIndex: decision.referrerIndex, difference: difference, cause: cause, reason: words,
+             arithmetic: "\(money(owed)) owed in closed months − \(money(earlier?.amount ?? 0)) paid = \(money(difference))")
     }
 
-    /// A paid decision that no longer stands is corrected to zero the same way.
-    mutating func applyCorrections() {
-        guard !paid.isEmpty else { return }
-        let month = CalendarMonth(plan.clock.localDate(of: asOf))
-        for id in paid.keys.sorted() where !decidedAgain.contains(id) {
-            let earlier = paid[id]!
+    /// The same comparison for refund and tier adjustments, then for whatever closed
+    /// periods paid that this run no longer produces. Runs after refunds.
+    mutating func correctAdjustments() {
+        guard let books = closed else { return }
+        for record in result.adjustments where record.kind != .correction {
+            let owed = record.month <= books.through ? record.amount : 0
+            guard let (earlier, difference) = unpaid(record.id, owed: owed) else { continue }
+            let cause: String
+            let words: String
+            if let earlier {
+                cause = earlier.rulesVersion == plan.rulesVersion ? (record.kind == .tierAdjustment ? "changed data" : "refund") : "rule change"
+                words = "\(cause): \(money(earlier.amount)) was booked in \(earlier.month); "
+                    + (record.month > books.through ? "it now counts in \(record.month), an open month" : "it is now \(money(owed))")
+            } else if record.kind == .tierAdjustment {
+                cause = "late order"
+                words = "late order: the tier top-up \(record.id) counts in \(record.month), which was closed before it was decided"
+            } else {
+                cause = "refund"
+                words = "refund: \(record.reason) on \(plan.clock.localDate(of: record.at)) counts in \(record.month), which was closed before the refund was known"
+            }
+            book(correctionOf: record.id, decision: record.decision, order: record.order, referrer: record.referrer,
+                 referrerIndex: record.referrerIndex, difference: difference, cause: cause, reason: words,
+                 arithmetic: "\(money(owed)) owed in closed months − \(money(earlier?.amount ?? 0)) booked = \(money(difference))")
+        }
+        for id in books.paid.keys.sorted() where !produced.contains(id) {
+            let earlier = books.paid[id]!
             guard earlier.amount != 0, let referrer = ledgers.referrerIndex[earlier.referrer] else { continue }
-            result.adjustments.append(AdjustmentRecord(
-                id: "\(id)/correction", kind: .correction, decision: id, order: earlier.order, referrer: earlier.referrer,
-                referrerIndex: referrer, at: asOf, month: month, amount: -earlier.amount,
-                reason: reason(earlier, now: "the decision no longer stands (the order is no longer credited to this referrer)"),
-                arithmetic: "0.00 now − \(money(earlier.amount)) paid = \(money(-earlier.amount))"))
+            let why = earlier.rulesVersion == plan.rulesVersion ? "the ledgers changed" : "the rules changed"
+            book(correctionOf: id, decision: earlier.decision, order: earlier.order, referrer: earlier.referrer, referrerIndex: referrer,
+                 difference: -earlier.amount, cause: "no longer stands",
+                 reason: "no longer stands: \(money(earlier.amount)) was paid in \(earlier.month) for \(id), which this run no longer produces (\(why))",
+                 arithmetic: "0.00 now − \(money(earlier.amount)) paid = \(money(-earlier.amount))")
         }
     }
 
-    private func reason(_ earlier: PaidDecision, now: String) -> String {
-        let rules = earlier.rulesVersion == plan.rulesVersion ? "same rules, changed inputs" : "rules changed since it was paid"
-        return "paid \(money(earlier.amount)) in an earlier run; \(now) (\(rules))"
+    /// What closed periods paid for a record and what they still owe for it (nil when
+    /// nothing), marking the record as produced by this run.
+    private mutating func unpaid(_ id: String, owed: Int64) -> (earlier: PaidItem?, difference: Int64)? {
+        produced.insert(id)
+        let earlier = closed?.paid[id]
+        let difference = owed - (earlier?.amount ?? 0)
+        return difference == 0 ? nil : (earlier, difference)
+    }
+
+    func correctionID(_ id: String) -> String { "\(id)/correction:\(closed!.openMonth)" }
+
+    private mutating func book(correctionOf id: String, decision: String, order: String, referrer: String, referrerIndex: Int32,
+                               difference: Int64, cause: String, reason: String, arithmetic: String) {
+        let books = closed!
+        result.adjustments.append(AdjustmentRecord(
+            id: correctionID(id), kind: .correction, decision: decision, order: order, referrer: referrer,
+            referrerIndex: referrerIndex, at: plan.clock.startOfDay(books.openMonth.firstDay), month: books.openMonth,
+            amount: difference, reason: reason, arithmetic: arithmetic, corrects: id, cause: cause))
     }
 }

@@ -48,10 +48,10 @@ public struct Runner {
         var period: Int
     }
 
-    /// Decisions paid by earlier runs, by id: a re-run keeps them and books differences.
-    var paid: [String: PaidDecision] = [:]
-    /// Paid decisions this run decided again (the others no longer stand).
-    var decidedAgain = Set<String>()
+    /// What closed periods paid: differences become corrections in the first open month.
+    var closed: ClosedBooks?
+    /// Decision and adjustment ids this run produced (paid ones missing no longer stand).
+    var produced = Set<String>()
     /// Receives each decision as soon as it is final, in processing order.
     var sink: (@Sendable (Decision) -> Void)?
     /// False keeps only what statements and the summary need of each trace, once the
@@ -59,13 +59,13 @@ public struct Runner {
     var keepTraces = true
 
     /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
-    /// `paid` are the decisions of periods already paid (from an earlier run's ledger);
-    /// `sink` receives each decision when it is final.
-    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, paid: [PaidDecision] = [],
+    /// `closed` is what closed periods paid (the paid ledger); `sink` receives each
+    /// decision when it is final.
+    public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, closed: ClosedBooks? = nil,
                            sink: (@Sendable (Decision) -> Void)? = nil, keepTraces: Bool = true) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
-        for decision in paid { runner.paid[decision.id] = decision }
+        runner.closed = closed
         runner.sink = sink
         runner.keepTraces = keepTraces
         runner.run()
@@ -100,9 +100,9 @@ public struct Runner {
         }
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
-        applyCorrections()
         applyRefunds()
-        result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf)
+        correctAdjustments()
+        result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf, closed: closed)
     }
 
     /// Moves clicks up to `instant` into the customers' lookback windows and the aggregates.

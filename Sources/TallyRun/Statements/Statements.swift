@@ -3,41 +3,54 @@ import TallyPlan
 import TallyValues
 
 /// Statements per referrer per month, up to the as-of month: carried in, earned (by
-/// payable-on month), reductions, clawbacks, paid (when the balance reaches the minimum
-/// payout, inclusive) and carried out (negative balances offset later earnings).
+/// payable-on month), reductions, clawbacks, corrections, paid (when the balance reaches
+/// the minimum payout, inclusive) and carried out (negative balances offset later
+/// earnings). Closed months are the rows their close recorded, never recomputed; open
+/// months start from the carry of the last closed one.
 enum Statements {
-    static func build(plan: Plan, result: RunResult, referrers: [Referrer], asOf: Timestamp) -> [StatementRow] {
-        let lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
+    static func build(plan: Plan, result: RunResult, referrers: [Referrer], asOf: Timestamp, closed: ClosedBooks? = nil) -> [StatementRow] {
+        let through = closed?.through
+        func isOpen(_ month: CalendarMonth) -> Bool { through.map { month > $0 } ?? true }
+        var lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
+        if let closed, result.adjustments.contains(where: { $0.kind == .correction }) { lastMonth = max(lastMonth, closed.openMonth) }
         struct Totals { var earned: Int64 = 0, reductions: Int64 = 0, clawbacks: Int64 = 0, corrections: Int64 = 0 }
-        var byReferrer: [Int32: [CalendarMonth: Totals]] = [:]
+        var byReferrer: [String: [CalendarMonth: Totals]] = [:]
         for decision in result.decisions where decision.status == .payable {
-            guard let date = decision.payableOn else { continue }
-            byReferrer[decision.referrerIndex, default: [:]][CalendarMonth(date), default: Totals()].earned += decision.amount
+            guard let date = decision.payableOn, isOpen(CalendarMonth(date)) else { continue }
+            byReferrer[decision.referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decision.amount
         }
-        for record in result.adjustments where record.month <= lastMonth {
+        for record in result.adjustments where record.month <= lastMonth && isOpen(record.month) {
             switch record.kind {
-            case .reduction: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].reductions += record.amount
-            case .clawback: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].clawbacks += record.amount
-            case .tierAdjustment: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].earned += record.amount
-            case .correction: byReferrer[record.referrerIndex, default: [:]][record.month, default: Totals()].corrections += record.amount
+            case .reduction: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].reductions += record.amount
+            case .clawback: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].clawbacks += record.amount
+            case .tierAdjustment: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].earned += record.amount
+            case .correction: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].corrections += record.amount
             }
         }
-        var rows: [StatementRow] = []
-        for referrer in byReferrer.keys.sorted(by: { referrers[Int($0)].id < referrers[Int($1)].id }) {
+        // A referrer's balance carried out of the last closed month continues in the open ones.
+        var carriedFromClosed: [String: Int64] = [:]
+        for row in closed?.statements ?? [] { carriedFromClosed[row.referrer] = row.carriedOut }
+        for (referrer, carried) in carriedFromClosed where carried != 0 && byReferrer[referrer] == nil { byReferrer[referrer] = [:] }
+        var rows = closed?.statements ?? []
+        for referrer in byReferrer.keys {
             let months = byReferrer[referrer]!
-            guard var month = months.keys.min(), month <= lastMonth else { continue }
+            guard var month = months.keys.min() ?? closed?.openMonth, month <= lastMonth else { continue }
             var carried: Int64 = 0
+            if let closed, let fromClosed = carriedFromClosed[referrer] {
+                carried = fromClosed
+                month = closed.openMonth
+            }
             while month <= lastMonth {
                 let totals = months[month] ?? Totals()
                 let balance = carried + totals.earned + totals.reductions + totals.clawbacks + totals.corrections
                 let paid = balance > 0 && balance >= plan.payoutMinimum ? balance : 0
-                rows.append(StatementRow(referrer: referrers[Int(referrer)].id, month: month, carriedIn: carried, earned: totals.earned,
+                rows.append(StatementRow(referrer: referrer, month: month, carriedIn: carried, earned: totals.earned,
                                          reductions: totals.reductions, clawbacks: totals.clawbacks, corrections: totals.corrections,
                                          paid: paid, carriedOut: balance - paid))
                 carried = balance - paid
                 month = month.adding(months: 1)
             }
         }
-        return rows
+        return rows.sorted { ($0.referrer, $0.month) < ($1.referrer, $1.month) }
     }
 }

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The hash chain shared by `decisions.jsonl` and the paid ledger. Each line is one
+/// canonical JSON object whose last two members are `prev` (the previous line's hash,
+/// 64 zeros for the first line) and `hash`: the SHA-256 of the line with the `hash`
+/// member removed (README, "Canonical JSON").
+public enum HashChain {
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// Appends `prev` and `hash` to a record rendered without its closing brace, and the
+    /// newline. Returns the record's hash.
+    static func seal(_ open: [UInt8], previous: String, into out: inout [UInt8]) -> String {
+        var body = open
+        body.append(contentsOf: Array(",\"prev\":\"\(previous)\"}".utf8))
+        let hash = Digest.sha256(bytes: body)
+        out.append(contentsOf: body.dropLast())
+        out.append(contentsOf: Array(",\"hash\":\"\(hash)\"}\n".utf8))
+        return hash
+    }
+
+    /// One line's parts: the hash it claims, the `prev` it names, and whether its hash
+    /// matches its content.
+    struct Link {
+        var hash: String
+        var prev: String
+        var intact: Bool
+    }
+
+    static func link(_ line: Substring) -> Link? {
+        let marker = ",\"hash\":\""
+        guard line.hasSuffix("\"}"), let range = line.range(of: marker, options: .backwards) else { return nil }
+        let hash = String(line[range.upperBound...].dropLast(2))
+        let body = line[..<range.lowerBound]
+        let prevMarker = ",\"prev\":\""
+        guard hash.utf8.count == 64, let prevRange = body.range(of: prevMarker, options: .backwards) else { return nil }
+        let prev = String(body[prevRange.upperBound...].dropLast())
+        return Link(hash: hash, prev: prev, intact: Digest.sha256(String(body) + "}") == hash)
+    }
+
+    /// A break in a chain: the 1-based line and what happened, in words.
+    public struct Break: Error, Equatable, Sendable {
+        public var line: Int
+        public var reason: String
+    }
+
+    /// The lines of a file: without the final newline's empty remainder.
+    public static func lines(_ text: String) -> [Substring] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+
+    /// Checks every link and names the first break: an edited record, an inserted one,
+    /// records out of order, or removed ones.
+    public static func firstBreak(_ lines: [Substring]) -> Break? {
+        let links = lines.map(link)
+        var hashIndex: [String: Int] = [:]
+        for (index, link) in links.enumerated() { if let link { hashIndex[link.hash] = index } }
+        for index in lines.indices {
+            let number = index + 1
+            let expected = index == 0 ? genesis : links[index - 1]?.hash
+            // Written right after a record that now stands later: records were swapped.
+            if let link = links[index], link.intact, link.prev != expected, let origin = hashIndex[link.prev], origin > index {
+                return Break(line: number, reason: "records are out of order: this record was written right after the one now on line \(origin + 1)")
+            }
+            // A line the chain skips over: the next line continues from the one before.
+            if index > 0, index + 1 < lines.count, let next = links[index + 1], let before = links[index - 1],
+               next.prev == before.hash, links[index]?.prev != before.hash {
+                return Break(line: number, reason: "this record was inserted: the record after it continues the chain from line \(index)")
+            }
+            guard let link = links[index] else {
+                return Break(line: number, reason: "this line is not a record of the chain (it has no `prev` and `hash`): it was inserted or damaged")
+            }
+            guard link.intact else {
+                return Break(line: number, reason: "this record was edited after it was written: its content no longer matches its hash")
+            }
+            guard link.prev != expected else { continue }
+            if let origin = hashIndex[link.prev] {
+                if origin == index - 2 {
+                    return Break(line: number, reason: "this record was written right after line \(origin + 1), but line \(index) now stands between them: line \(index) was inserted")
+                }
+                return Break(line: number, reason: "records are out of order: this record was written right after line \(origin + 1), but lines \(origin + 2)–\(index) now stand between them")
+            }
+            if index == 0 {
+                return Break(line: number, reason: "the first record does not start the chain: records were removed from the start")
+            }
+            return Break(line: number, reason: "a record was removed before this line: it continues from a record that is not in the file")
+        }
+        return nil
+    }
+}

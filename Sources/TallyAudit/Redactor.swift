@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+
+/// Replaces personal identifiers (customer keys, emails, ip addresses, device ids) by
+/// keyed pseudonyms, so outputs can be shared with partners (`--redact`). The pseudonym
+/// is `anon-` and 16 hex digits of HMAC-SHA-256(key, program name, value): the same value
+/// gets the same pseudonym within a program, and without the key nobody can test a guess.
+public struct Redactor: Sendable {
+    let key: SymmetricKey
+    let program: String
+    /// The identifiers of the run, lower-cased and trimmed.
+    let sensitive: Set<String>
+
+    /// `secret` is the redaction key's bytes; `identifiers` every personal identifier in
+    /// the ledgers.
+    public init(secret: [UInt8], program: String, identifiers: some Sequence<String>) {
+        key = SymmetricKey(data: secret)
+        self.program = program
+        var set = Set<String>()
+        for value in identifiers {
+            let normal = Redactor.normal(value)
+            if !normal.isEmpty { set.insert(normal) }
+        }
+        sensitive = set
+    }
+
+    static func normal(_ value: String) -> String {
+        value.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// The pseudonym of one identifier (empty stays empty).
+    public func pseudonym(_ value: String) -> String {
+        let normal = Redactor.normal(value)
+        guard !normal.isEmpty else { return value }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((program + "\n" + normal).utf8), using: key)
+        return "anon-" + Digest.hex(Array(mac).prefix(8))
+    }
+
+    /// A text with every identifier in it replaced: the whole text when it is one, else
+    /// each word of it (words split at anything but letters, digits and `@._+:-`).
+    public func scrub(_ text: String) -> String {
+        guard !text.isEmpty else { return text }
+        if sensitive.contains(Redactor.normal(text)) { return pseudonym(text) }
+        var out = ""
+        var word = ""
+        func flush() {
+            if !word.isEmpty { out += sensitive.contains(word.lowercased()) ? pseudonym(word) : word }
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || character.isNumber || "@._+:-".contains(character) {
+                word.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
+    }
+}

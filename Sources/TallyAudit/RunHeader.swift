@@ -1,0 +1,53 @@
+import TallyPlan
+import TallySource
+import TallyValues
+
+/// The version of Tally written into every run's header.
+public enum TallyVersion {
+    public static let current = "0.3.0"
+}
+
+/// The first record of `decisions.jsonl`: which Tally, which rules, which inputs and
+/// which parameters produced the records after it. `tally verify` checks the files at
+/// hand against it and re-runs with its parameters.
+public struct RunHeader: Sendable {
+    public var program: String
+    /// Each rule file by name, and the rules version (their manifest digest).
+    public var rules: [FileDigest]
+    public var rulesVersion: String
+    /// Each ledger file: which ledger, its path relative to the project, its digest.
+    public var inputs: [(ledger: String, file: FileDigest)]
+    public var inputsDigest: String
+    public var asOf: Timestamp
+    /// True when `--as-of` was given; otherwise the latest event of the ledgers.
+    public var asOfGiven: Bool
+    /// True when personal identifiers were replaced by pseudonyms (`--redact`).
+    public var redacted: Bool
+
+    public init(program: String, rules: [FileDigest], rulesVersion: String, inputs: [(ledger: String, file: FileDigest)],
+                asOf: Timestamp, asOfGiven: Bool, redacted: Bool) {
+        self.program = program
+        self.rules = rules
+        self.rulesVersion = rulesVersion
+        self.inputs = inputs
+        self.inputsDigest = Digest.manifest(inputs.map(\.file))
+        self.asOf = asOf
+        self.asOfGiven = asOfGiven
+        self.redacted = redacted
+    }
+
+    func members(plan: Plan) -> [(String, JSON)] {
+        func digest(_ file: FileDigest) -> JSON { file.sha256.map(JSON.string) ?? .null }
+        return [
+            ("type", .string("header")), ("format", .string("tally-decisions/1")), ("tally_version", .string(TallyVersion.current)),
+            ("program", .string(program)), ("currency", .string(plan.currency.code)), ("timezone", .string(plan.clock.zone.identifier)),
+            ("rules_version", .string(rulesVersion)),
+            ("rules", .array(rules.map { .object([("file", .string($0.name)), ("sha256", digest($0))]) })),
+            ("inputs_digest", .string(inputsDigest)),
+            ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ("sha256", digest($0.file))]) })),
+            ("parameters", .object([("as_of", .string(Value.timestampText(asOf))),
+                                    ("as_of_from", .string(asOfGiven ? "--as-of" : "latest event")),
+                                    ("redact", .bool(redacted))])),
+        ]
+    }
+}

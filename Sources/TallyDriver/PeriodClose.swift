@@ -1,0 +1,63 @@
+import Foundation
+import TallyAudit
+import TallyPlan
+import TallyRun
+import TallyValues
+
+/// `tally close --period 2026-03`: books the months up to the period as paid. The run's
+/// decisions, adjustments and statements of the months not closed yet are appended to
+/// the project's paid ledger, after a `close` record; later runs never change those
+/// months and book any difference as corrections in the first open month.
+public struct PeriodClose {
+    public var text: String
+    public var exitCode: Int32
+
+    public static func close(project: String, period periodText: String, asOf: String?, output: String?) -> PeriodClose {
+        guard let period = CalendarMonth(text: periodText) else {
+            return PeriodClose(text: "tally close: `--period \(periodText)` is not a month (write 2026-03)\n", exitCode: 2)
+        }
+        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, keepTraces: false)
+        if let problem = run.load.usageError ?? run.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
+        guard let loaded = run.load.loaded, let plan = run.plan, let result = run.result, let header = run.header,
+              let outputs = run.outputs, let contents = run.paidLedger else {
+            return PeriodClose(text: "tally close: the project does not load; run `tally check`\n", exitCode: 1)
+        }
+        if let through = contents.books?.through, period <= through {
+            return PeriodClose(text: "tally close: \(period) is already closed (the paid ledger is closed through \(through)); a closed month is never reopened: run `tally run` to see corrections\n", exitCode: 2)
+        }
+        let periodEnd = plan.clock.startOfDay(period.adding(months: 1).firstDay)
+        guard result.asOf.secondsSinceEpoch >= periodEnd.secondsSinceEpoch - 1 else {
+            return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(result.asOf)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.adding(months: 1).firstDay.adding(days: -1)) or later\n", exitCode: 2)
+        }
+        let lines = HashChain.lines(outputs.decisions)
+        let decisionsHash = lines.last.flatMap { line -> String? in
+            guard let range = line.range(of: "\"hash\":\"", options: .backwards) else { return nil }
+            return String(line[range.upperBound...].prefix(64))
+        } ?? ""
+        let (records, summary) = PaidLedger.closing(period: period, after: contents.books, result: result, plan: plan, header: header,
+                                                    decisionsHash: decisionsHash, previous: contents.lastHash)
+        let paidPath = loaded.project.paid
+        do {
+            if !FileManager.default.fileExists(atPath: paidPath) {
+                FileManager.default.createFile(atPath: paidPath, contents: nil)
+            }
+            guard let handle = FileHandle(forWritingAtPath: paidPath) else { throw CocoaError(.fileWriteNoPermission) }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(records))
+            try handle.close()
+        } catch {
+            return PeriodClose(text: "tally close: cannot append to the paid ledger `\(paidPath)`: \(error.localizedDescription)\n", exitCode: 2)
+        }
+        // The outputs are written by a run that reads the ledger just closed, so that
+        // `tally verify` finds them consistent with it.
+        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false)
+        if let problem = after.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
+        let digits = plan.currency.minorUnits
+        let months = summary.first.map { $0 == period ? "\(period)" : "\($0) to \(period)" } ?? "up to \(period)"
+        var text = "closed \(months): \(summary.statements) statement\(summary.statements == 1 ? "" : "s"), "
+        text += "\(Value.moneyText(summary.paid, digits: digits)) \(plan.currency.code) paid to \(summary.referrersPaid.count) referrer\(summary.referrersPaid.count == 1 ? "" : "s") "
+        text += "(\(summary.decisions) decisions, \(summary.adjustments) adjustments)\n"
+        text += "appended to \(ProjectRun.relative(paidPath, to: loaded.project.folder)); wrote \(after.outputFolder ?? "")/decisions.jsonl, statements.csv, rejects.csv, summary.json\n"
+        return PeriodClose(text: text, exitCode: 0)
+    }
+}

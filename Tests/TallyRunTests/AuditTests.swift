@@ -1,0 +1,214 @@
+import Foundation
+import TallyAudit
+import TallyDriver
+import TallySource
+import TallyTestSupport
+import XCTest
+
+/// The decision ledger is tamper-evident: every kind of tampering is reported with its
+/// line, and `tally verify` re-derives the records from the rules and ledgers at hand.
+final class AuditTests: XCTestCase {
+    var folder: URL!
+    var project: URL!
+    var output: URL { folder.appendingPathComponent("out") }
+    var decisions: URL { output.appendingPathComponent("decisions.jsonl") }
+
+    /// A copy of examples/acme (rules included) run once into `out`.
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-audit-\(UUID().uuidString)")
+        project = folder.appendingPathComponent("acme")
+        let repository = Golden.repository
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("examples/acme"), to: project)
+        try? FileManager.default.removeItem(at: project.appendingPathComponent("out"))
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("rules"), to: folder.appendingPathComponent("rules"))
+        let yaml = project.appendingPathComponent("tally.yaml")
+        try String(contentsOf: yaml, encoding: .utf8).replacingOccurrences(of: "../../rules/", with: "../rules/")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let run = ProjectRun.run(project.path, output: output.path)
+        XCTAssertNotNil(run.result)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func verify() -> Verification { Verification.verify(project: project.path, output: output.path) }
+
+    func lines() throws -> [String] { try String(contentsOf: decisions, encoding: .utf8).split(separator: "\n").map(String.init) }
+
+    func write(_ lines: [String]) throws {
+        try (lines.joined(separator: "\n") + "\n").write(to: decisions, atomically: true, encoding: .utf8)
+    }
+
+    func assertBroken(_ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        let report = verify()
+        XCTAssertEqual(report.exitCode, 1, file: file, line: line)
+        XCTAssertTrue(report.text.contains(expected), report.text, file: file, line: line)
+    }
+
+    func testAnUntouchedLedgerVerifies() {
+        let report = verify()
+        XCTAssertEqual(report.exitCode, 0, report.text)
+        XCTAssertTrue(report.text.contains("hash chain intact from header to end; rule files and ledgers match the header; re-derived from them: identical"))
+    }
+
+    func testTheHeaderNamesTheRulesTheInputsAndTheParameters() throws {
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try lines()[0].utf8)) as? [String: Any])
+        XCTAssertEqual(header["type"] as? String, "header")
+        XCTAssertEqual((header["rules"] as? [[String: Any]])?.compactMap { $0["file"] as? String }, ["acme.tally", "acme-rates.tally"])
+        let inputs = (header["inputs"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
+        XCTAssertEqual(inputs.first, "referrers.csv")
+        XCTAssertTrue(inputs.contains("clicks.csv") && inputs.contains("resolutions.csv"))
+        let parameters = try XCTUnwrap(header["parameters"] as? [String: Any])
+        XCTAssertEqual(parameters["as_of"] as? String, "2026-06-01T02:14:31Z")
+        XCTAssertEqual(parameters["as_of_from"] as? String, "latest event")
+        // The inputs digest is `sha256sum FILES | sha256sum` over the listed files.
+        let manifest = (header["inputs"] as? [[String: Any]] ?? []).map { "\($0["sha256"] as! String)  \($0["file"] as! String)\n" }.joined()
+        XCTAssertEqual(header["inputs_digest"] as? String, Digest.sha256(manifest))
+        let end = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try lines().last!.utf8)) as? [String: Any])
+        XCTAssertEqual(end["type"] as? String, "end")
+        XCTAssertEqual(end["records"] as? Int, try lines().count - 1)
+    }
+
+    func testAnEditedRecordIsNamedByItsLine() throws {
+        var all = try lines()
+        all[9] = all[9].replacingOccurrences(of: "\"amount\":\"", with: "\"amount\":\"1")
+        try write(all)
+        assertBroken("decisions.jsonl:10: the hash chain is broken: this record was edited after it was written")
+    }
+
+    func testARemovedRecordIsNoticed() throws {
+        var all = try lines()
+        all.remove(at: 5)
+        try write(all)
+        assertBroken("decisions.jsonl:6: the hash chain is broken: a record was removed before this line")
+    }
+
+    func testAnInsertedRecordIsNoticed() throws {
+        var all = try lines()
+        all.insert(all[4].replacingOccurrences(of: "\"status\":\"payable\"", with: "\"status\":\"pending\""), at: 7)
+        try write(all)
+        assertBroken("decisions.jsonl:8: the hash chain is broken: this record was inserted")
+    }
+
+    func testReorderedRecordsAreNoticed() throws {
+        var all = try lines()
+        all.swapAt(11, 12)
+        try write(all)
+        assertBroken("decisions.jsonl:12: the hash chain is broken: records are out of order: this record was written right after the one now on line 13")
+    }
+
+    func testRecordsRemovedFromTheEndOrTheStartAreNoticed() throws {
+        let all = try lines()
+        try write(Array(all.dropLast(3)))
+        assertBroken(":\(all.count - 3): the file ends without its end record: records were removed from the end")
+        try write(Array(all.dropFirst()))
+        assertBroken("decisions.jsonl:1: the hash chain is broken: the first record does not start the chain")
+    }
+
+    /// Any single byte changed anywhere makes verify fail and name a line.
+    func testEditingAnyByteIsCaught() throws {
+        let original = try Data(contentsOf: decisions)
+        var random = SeededRandom(seed: 8)
+        for _ in 0..<25 {
+            var bytes = [UInt8](original)
+            let position = Int(random.next() % UInt64(bytes.count))
+            let replacement = UInt8(32 + random.next() % 95)
+            bytes[position] = replacement == bytes[position] ? (replacement == 65 ? 66 : 65) : replacement
+            try Data(bytes).write(to: decisions)
+            let report = verify()
+            XCTAssertEqual(report.exitCode, 1, "byte \(position): \(report.text)")
+            XCTAssertTrue(report.text.range(of: #"decisions\.jsonl:\d+: "#, options: .regularExpression) != nil, report.text)
+        }
+    }
+
+    /// A forger who rewrites a record and re-chains everything after it keeps the chain
+    /// intact, but not the re-derivation.
+    func testARechainedForgeryIsCaughtByTheRerun() throws {
+        var all = try lines()
+        let index = try XCTUnwrap(all.firstIndex { $0.contains("\"status\":\"payable\"") })
+        all[index] = all[index].replacingOccurrences(of: "\"status\":\"payable\",\"outcome\"", with: "\"status\":\"payable\",\"outcome\"")
+            .replacingOccurrences(of: #""amount":"(\d+)\."#, with: "\"amount\":\"9$1.", options: .regularExpression)
+        var previous = HashChain.genesis
+        for position in all.indices {
+            let body = all[position].replacingOccurrences(of: #",\"prev\":\"[0-9a-f]{64}\",\"hash\":\"[0-9a-f]{64}\"\}$"#, with: "", options: .regularExpression)
+            let withPrev = body + ",\"prev\":\"\(previous)\"}"
+            let hash = Digest.sha256(withPrev)
+            all[position] = body + ",\"prev\":\"\(previous)\",\"hash\":\"\(hash)\"}"
+            previous = hash
+        }
+        try write(all)
+        let report = verify()
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(report.text.contains("decisions.jsonl:\(index + 1): re-deriving from the rules and ledgers at hand gives a different record"), report.text)
+        XCTAssertTrue(report.text.contains("`amount` was \"9"), report.text)
+    }
+
+    func testVerifyNamesAChangedRuleFileAndAChangedLedger() throws {
+        let rates = folder.appendingPathComponent("rules/acme-rates.tally")
+        let text = try String(contentsOf: rates, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"influencer\", \"silver\" -> 10%", with: "\"influencer\", \"silver\" -> 11%")
+            .write(to: rates, atomically: true, encoding: .utf8)
+        var report = verify()
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(report.text.contains("rule file `acme-rates.tally` changed since the run"), report.text)
+        XCTAssertTrue(report.text.contains("gives a different record for decision"), report.text)
+        try text.write(to: rates, atomically: true, encoding: .utf8)
+        XCTAssertEqual(verify().exitCode, 0)
+
+        let refunds = project.appendingPathComponent("refunds.csv")
+        let ledger = try String(contentsOf: refunds, encoding: .utf8)
+        let lines = ledger.split(separator: "\n", omittingEmptySubsequences: false)
+        try (lines.prefix(2) + lines.dropFirst(3)).joined(separator: "\n").write(to: refunds, atomically: true, encoding: .utf8)
+        report = verify()
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(report.text.contains("ledger `refunds.csv` changed since the run"), report.text)
+    }
+
+    /// Canonical JSON: each line is the compact rendering of its members in order, so a
+    /// few lines of Python re-create every hash (README, "Canonical JSON").
+    func testStringsAreEscapedTheWayTheCanonicalFormSays() {
+        let text = "quote \" backslash \\ newline \n tab \t bell \u{7} backspace \u{8} formfeed \u{C} é ✓ /"
+        XCTAssertEqual(JSON.string(text).rendered(),
+                       #""quote \" backslash \\ newline \n tab \t bell \u0007 backspace \b formfeed \f é ✓ /""#)
+    }
+
+    func testRedactionLeavesNoEmailIPOrDeviceInAnyOutput() throws {
+        let shared = folder.appendingPathComponent("shared")
+        let run = ProjectRun.run(project.path, output: shared.path, redact: true)
+        XCTAssertNotNil(run.result, run.usageError ?? "")
+        // Every email, ip and device id of the ledgers.
+        var identifiers = Set<String>()
+        for name in ["clicks.csv", "referrers.csv", "shopify-orders.csv", "amazon-all-orders.txt"] {
+            let text = try String(contentsOf: project.appendingPathComponent(name), encoding: .utf8)
+            for match in text.matches(of: #/[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[a-z]+|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,7}|dv-[0-9a-f]+/#) {
+                identifiers.insert(String(match.output.0))
+            }
+        }
+        XCTAssertGreaterThan(identifiers.count, 50)
+        let files = try FileManager.default.contentsOfDirectory(atPath: shared.path)
+        XCTAssertEqual(Set(files), ["decisions.jsonl", "statements.csv", "rejects.csv", "summary.json"])
+        for file in files {
+            let text = try String(contentsOf: shared.appendingPathComponent(file), encoding: .utf8).lowercased()
+            for identifier in identifiers where text.contains(identifier.lowercased()) {
+                XCTFail("\(file) still holds \(identifier)")
+            }
+        }
+        // Same value, same pseudonym: two runs agree, and the redacted ledger verifies.
+        let again = ProjectRun.run(project.path, output: shared.path, write: false, redact: true)
+        XCTAssertEqual(again.outputs?.decisions, run.outputs?.decisions)
+        XCTAssertEqual(Verification.verify(project: project.path, output: shared.path).exitCode, 0)
+        let text = try String(contentsOf: shared.appendingPathComponent("decisions.jsonl"), encoding: .utf8)
+        XCTAssertTrue(text.contains("\"customer\":\"anon-"), "customers are pseudonyms")
+    }
+
+    func testRedactionWithoutAKeyIsAUsageError() throws {
+        let yaml = project.appendingPathComponent("tally.yaml")
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        try text.split(separator: "\n").filter { !$0.hasPrefix("redaction:") }.joined(separator: "\n").write(to: yaml, atomically: true, encoding: .utf8)
+        let run = ProjectRun.run(project.path, write: false, redact: true)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.usageError?.contains("--redact needs a key") == true)
+    }
+}
