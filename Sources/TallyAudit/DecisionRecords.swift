@@ -13,7 +13,13 @@ public struct DecisionLog: Sendable {
     let redactor: Redactor?
     var previous = HashChain.genesis
     /// The JSONL text, as bytes.
+    /// The JSONL text not yet written to `file` (all of it when there is no file).
     public private(set) var bytes: [UInt8] = []
+    /// Where records go as they are chained, a few megabytes at a time, so a large run
+    /// never holds its whole ledger (1.6 GB on the reference kit's large data).
+    var file: FileHandle?
+    /// The hash of the last record: the head of the chain.
+    public var lastHash: String { previous }
     /// Records written, the header included.
     public private(set) var count = 0
     var decisions = 0
@@ -51,6 +57,10 @@ public struct DecisionLog: Sendable {
     mutating func chain(_ head: [UInt8]) {
         previous = HashChain.seal(head, previous: previous, into: &bytes)
         count += 1
+        if let file, bytes.count >= 1 << 22 {
+            file.write(Data(bytes))
+            bytes.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Closes the log with the `end` record: how many records came before it, so that
@@ -58,6 +68,12 @@ public struct DecisionLog: Sendable {
     public mutating func close() {
         append([("type", .string("end")), ("records", .int(Int64(count))), ("decisions", .int(Int64(decisions))),
                 ("adjustments", .int(Int64(adjustments)))])
+        if let file {
+            file.write(Data(bytes))
+            bytes = []
+            try? file.close()
+            self.file = nil
+        }
     }
 
     mutating func append(_ members: [(String, JSON)]) {
@@ -208,8 +224,14 @@ public struct DecisionLog: Sendable {
         private var log: DecisionLog
         private let queue = DispatchQueue(label: "tally.decision-log")
 
-        public init(plan: Plan, header: RunHeader, redactor: Redactor?) {
+        /// `file`, when given, receives the records as they are chained (see `DecisionLog.file`).
+        public init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil) {
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
+            if let file {
+                log.file = file
+                file.write(Data(log.bytes))
+                log.bytes = []
+            }
         }
 
         /// Takes one final decision.

@@ -8,9 +8,13 @@ import TallyValues
 /// The files a run writes into its output folder, rendered as text: identical inputs,
 /// rules and as-of give byte-identical files (no wall clock, no hashing order).
 public struct RunOutputs {
-    /// `decisions.jsonl` as bytes (hundreds of megabytes on big runs: kept as written).
+    /// `decisions.jsonl` as bytes, when it was kept in memory.
     public var decisionBytes: [UInt8]
     public var decisions: String { String(decoding: decisionBytes, as: UTF8.self) }
+    /// Where `decisions.jsonl` was written during the run instead (renamed by `write`).
+    public var decisionsFile: String?
+    /// The hash of the last decision record (the `end` record).
+    public var decisionsHash: String
     public var statements: String
     public var rejects: String
     public var summary: String
@@ -28,6 +32,7 @@ public struct RunOutputs {
             log.close()
         }
         decisionBytes = log.bytes
+        decisionsHash = log.lastHash
         statements = RunOutputs.statements(plan: plan, result: result)
         var rejects = ledgers.rejects
         if let redactor {
@@ -64,15 +69,29 @@ public struct RunOutputs {
         return csv
     }
 
+    /// The file a run streams its decision records into before `write` names it.
+    public static func partialDecisions(in folder: String) -> String {
+        (folder as NSString).appendingPathComponent(".decisions.jsonl.partial")
+    }
+
     /// Writes the four files into `folder` (created if needed).
     public func write(to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let url = URL(fileURLWithPath: folder)
-        try decisionBytes.withUnsafeBytes { try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: $0.count, deallocator: .none)
-            .write(to: url.appendingPathComponent("decisions.jsonl"), options: .atomic) }
+        if let decisionsFile {
+            let target = url.appendingPathComponent("decisions.jsonl").path
+            if rename(decisionsFile, target) != 0 { throw CocoaError(.fileWriteUnknown) }
+        } else {
+            try writeDecisions(to: url)
+        }
         for (name, text) in [("statements.csv", statements), ("rejects.csv", rejects), ("summary.json", summary)] {
             try Data(text.utf8).write(to: url.appendingPathComponent(name), options: .atomic)
         }
+    }
+
+    private func writeDecisions(to url: URL) throws {
+        try decisionBytes.withUnsafeBytes { try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: $0.count, deallocator: .none)
+            .write(to: url.appendingPathComponent("decisions.jsonl"), options: .atomic) }
     }
 }
 

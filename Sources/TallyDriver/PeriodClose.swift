@@ -29,17 +29,13 @@ public struct PeriodClose {
         guard result.asOf.secondsSinceEpoch >= periodEnd.secondsSinceEpoch - 1 else {
             return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(result.asOf)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.adding(months: 1).firstDay.adding(days: -1)) or later\n", exitCode: 2)
         }
-        let lines = HashChain.lines(outputs.decisions)
-        let decisionsHash = lines.last.flatMap { line -> String? in
-            guard let range = line.range(of: "\"hash\":\"", options: .backwards) else { return nil }
-            return String(line[range.upperBound...].prefix(64))
-        } ?? ""
+        let decisionsHash = outputs.decisionsHash
         let (records, summary) = PaidLedger.closing(period: period, after: contents.books, result: result, plan: plan, header: header,
                                                     decisionsHash: decisionsHash, previous: contents.lastHash)
         let paidPath = loaded.project.paid
         do {
             if !FileManager.default.fileExists(atPath: paidPath) {
-                FileManager.default.createFile(atPath: paidPath, contents: nil)
+                guard FileManager.default.createFile(atPath: paidPath, contents: nil) else { throw CocoaError(.fileWriteNoPermission) }
             }
             guard let handle = FileHandle(forWritingAtPath: paidPath) else { throw CocoaError(.fileWriteNoPermission) }
             try handle.seekToEnd()

@@ -83,17 +83,33 @@ public struct ProjectRun {
                                inputs: inputDigests(loaded.project), asOf: asOf, asOfGiven: asOfText != nil, redacted: redact)
         run.header = header
         clock.lap("inputs digest")
-        // Records are rendered and chained on another core while the runner evaluates.
-        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor)
+        // Records are rendered and chained on another core while the runner evaluates;
+        // a run that writes its outputs streams them into the output folder.
+        let folder = output ?? loaded.project.output
+        run.outputFolder = folder
+        var partial: FileHandle?
+        if write {
+            let path = RunOutputs.partialDecisions(in: folder)
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                    throw CocoaError(.fileWriteNoPermission)
+                }
+                partial = handle
+            } catch {
+                run.usageError = "cannot write the outputs to `\(folder)`: \(error.localizedDescription)"
+                return run
+            }
+        }
+        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial)
         let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: stream.receive,
                                 keepTraces: keepTraces)
         run.result = result
         clock.lap("run")
-        let outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header,
+        var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header,
                                  log: stream.finish(adjustments: result.adjustments), redactor: redactor)
+        if partial != nil { outputs.decisionsFile = RunOutputs.partialDecisions(in: folder) }
         run.outputs = outputs
-        let folder = output ?? loaded.project.output
-        run.outputFolder = folder
         if write {
             do {
                 try outputs.write(to: folder)

@@ -16,7 +16,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`; nil for any other shape or a day that does not exist.
     public init?(iso text: Substring) {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        guard let date = text.withUTF8({ CivilDate(isoBytes: $0) }) else { return nil }
+        self = date
+    }
+
+    /// `init(iso:)` over UTF-8 bytes.
+    public init?(isoBytes bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0

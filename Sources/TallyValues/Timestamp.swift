@@ -15,8 +15,13 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     /// `2026-03-14T18:22:05-04:00`, `2026-03-14T18:22-04:00`, fractions allowed.
     /// Returns nil without a zone: a local time needs the program's time zone.
     public static func parse(_ text: String) -> Timestamp? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 17, let date = CivilDate(iso: Substring(String(decoding: bytes[0..<10], as: UTF8.self))),
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` over UTF-8 bytes, so a ledger reader need not make a String first.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        guard bytes.count >= 17, let date = CivilDate(isoBytes: UnsafeBufferPointer(rebasing: bytes[0..<10])),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") else { return nil }
         var index = 11
         func digits(_ count: Int) -> Int? {

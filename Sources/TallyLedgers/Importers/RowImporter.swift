@@ -10,12 +10,16 @@ struct RowImporter {
     let slot: [String: Int]
     /// For exact-duplicate detection: rows already seen (see `DuplicateFilter`).
     var duplicates = DuplicateFilter()
+    /// Orders being grouped from their line rows.
+    var orders: OrderGrouper
+    var importingClickRows = false
 
     init(loader: LedgerLoader, file: Int, table: LedgerTable, source: LedgerSource) {
         self.loader = loader
         self.file = file
         self.table = table
         self.source = source
+        self.orders = OrderGrouper(file: file, source: source, currency: loader.settings.currency)
         var slots: [String: Int] = [:]
         for (index, field) in table.fields.enumerated() { slots[field] = index }
         self.slot = slots
@@ -43,38 +47,45 @@ struct RowImporter {
     }
 
     mutating func importRows() {
-        var orders = OrderGrouper(file: file, source: source, currency: settings.currency)
-        while let row = table.next() {
-            loader.ledgers.counts[file].read += 1
-            if let problem = row.problem {
-                if source.kind == .orders { orders.flush(into: &loader) }
-                loader.reject(file, row.line, column: problem.column, value: problem.value, reason: problem.reason)
-                continue
-            }
-            let fields = Fields(row: row, slot: slot, columns: table.columnNames)
-            if source.kind != .orders, let earlier = duplicates.check(row.raw, line: row.line, at: fields["at"]) {
-                loader.reject(file, row.line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
-                continue
-            }
-            do {
-                switch source.kind {
-                case .referrers: try importReferrer(fields)
-                case .products: try importProduct(fields)
-                case .clicks: try importClick(fields)
-                case .orders: try orders.add(fields, loader: &loader)
-                case .refunds: try importRefund(fields)
-                case .assignments: try importAssignment(fields)
-                case .surveys: try importSurvey(fields)
-                case .fx: try importRate(fields)
-                case .resolutions: try importResolution(fields)
-                }
-            } catch let problem as Problem {
-                loader.reject(file, row.line, column: fields.column(problem.field), value: problem.value, reason: problem.reason)
-            } catch {
-                loader.reject(file, row.line, column: "", value: "", reason: "\(error)")
-            }
+        if source.kind == .clicks, table.isDelimited, !table.hasConstants, !importingClickRows {
+            importingClickRows = true
+            return importClickRows()
         }
+        while let row = table.next() { importRow(row) }
         if source.kind == .orders { orders.flush(into: &loader) }
+    }
+
+    /// Imports one row: rejects it with the reason, or adds it to its ledger. `counted`:
+    /// the caller already counted it as read.
+    mutating func importRow(_ row: LedgerTable.Row, counted: Bool = false) {
+        if !counted { loader.ledgers.counts[file].read += 1 }
+        if let problem = row.problem {
+            if source.kind == .orders { orders.flush(into: &loader) }
+            loader.reject(file, row.line, column: problem.column, value: problem.value, reason: problem.reason)
+            return
+        }
+        let fields = Fields(row: row, slot: slot, columns: table.columnNames)
+        if source.kind != .orders, let earlier = duplicates.check(row.raw, line: row.line, at: fields["at"]) {
+            loader.reject(file, row.line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
+            return
+        }
+        do {
+            switch source.kind {
+            case .referrers: try importReferrer(fields)
+            case .products: try importProduct(fields)
+            case .clicks: try importClick(fields)
+            case .orders: try orders.add(fields, loader: &loader)
+            case .refunds: try importRefund(fields)
+            case .assignments: try importAssignment(fields)
+            case .surveys: try importSurvey(fields)
+            case .fx: try importRate(fields)
+            case .resolutions: try importResolution(fields)
+            }
+        } catch let problem as Problem {
+            loader.reject(file, row.line, column: fields.column(problem.field), value: problem.value, reason: problem.reason)
+        } catch {
+            loader.reject(file, row.line, column: "", value: "", reason: "\(error)")
+        }
     }
 
     // MARK: Field readers

@@ -89,29 +89,7 @@ struct LedgerTable {
         case .csv(var csv):
             defer { reader = .csv(csv) }
             guard csv.next(into: &csvRow) else { return nil }
-            var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: csvRow.bytes)
-            // Field ends make "a,bc" and "ab,c" differ.
-            for end in csvRow.ends { row.raw.append(UInt8(truncatingIfNeeded: end)) }
-            if let problem = csvRow.problem {
-                let column = problem.field - 1 < header.count ? header[problem.field - 1] : "column \(problem.field)"
-                row.problem = (column, csvRow.string(problem.field - 1) ?? "", problem.reason)
-                return row
-            }
-            if csvRow.count != header.count {
-                row.problem = ("", "", "the row has \(csvRow.count) field\(csvRow.count == 1 ? "" : "s"), the header has \(header.count)")
-                return row
-            }
-            for (slot, column) in columnForSlot.enumerated() {
-                if let column {
-                    guard let text = csvRow.string(column) else {
-                        row.problem = (header[column], String(decoding: csvRow.field(column), as: UTF8.self), "the text is not valid UTF-8")
-                        return row
-                    }
-                    row.values[slot] = text
-                }
-                if row.values[slot].isEmpty, let constant = constants[fields[slot]] { row.values[slot] = constant }
-            }
-            return row
+            return row(from: csvRow)
         case .jsonl(var jsonl):
             defer { reader = .jsonl(jsonl) }
             guard let (line, object, problem) = jsonl.next() else { return nil }
@@ -126,6 +104,56 @@ struct LedgerTable {
             }
             return row
         }
+    }
+}
+
+extension LedgerTable {
+    /// The next row of a CSV or TSV table as bytes, for importers with a fast path;
+    /// false at the end of the file. JSONL tables have none (see `isDelimited`).
+    mutating func nextDelimited(into row: inout CSVReader.Row) -> Bool {
+        guard case .csv(var csv) = reader else { return false }
+        defer { reader = .csv(csv) }
+        return csv.next(into: &row)
+    }
+
+    var isDelimited: Bool {
+        if case .csv = reader { return true }
+        return false
+    }
+
+    /// The header column of one of our fields, nil when the file has none or it is not read.
+    func column(of field: String) -> Int? {
+        fields.firstIndex(of: field).flatMap { columnForSlot[$0] }
+    }
+
+    var headerCount: Int { header.count }
+    var hasConstants: Bool { !constants.isEmpty }
+
+    /// A row of named fields from a CSV row, with its problems.
+    func row(from csvRow: CSVReader.Row) -> Row {
+        var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: csvRow.bytes)
+        // Field ends make "a,bc" and "ab,c" differ.
+        for end in csvRow.ends { row.raw.append(UInt8(truncatingIfNeeded: end)) }
+        if let problem = csvRow.problem {
+            let column = problem.field - 1 < header.count ? header[problem.field - 1] : "column \(problem.field)"
+            row.problem = (column, csvRow.string(problem.field - 1) ?? "", problem.reason)
+            return row
+        }
+        if csvRow.count != header.count {
+            row.problem = ("", "", "the row has \(csvRow.count) field\(csvRow.count == 1 ? "" : "s"), the header has \(header.count)")
+            return row
+        }
+        for (slot, column) in columnForSlot.enumerated() {
+            if let column {
+                guard let text = csvRow.string(column) else {
+                    row.problem = (header[column], String(decoding: csvRow.field(column), as: UTF8.self), "the text is not valid UTF-8")
+                    return row
+                }
+                row.values[slot] = text
+            }
+            if row.values[slot].isEmpty, let constant = constants[fields[slot]] { row.values[slot] = constant }
+        }
+        return row
     }
 }
 

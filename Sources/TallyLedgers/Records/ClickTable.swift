@@ -92,6 +92,29 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         customerKeys + texts[Text.ip.column] + texts[Text.device.column]
     }
 
+    /// Whether the table keeps a text field.
+    public func keeps(_ text: Text) -> Bool { kept[text.column] }
+
+    /// Appends a click from its parts; `texts` holds a value for every text field, in
+    /// `Text.allCases` order (those not kept are ignored).
+    mutating func append(at instant: Timestamp, referrer: Int32, customer: String, id: String, source: RowReference, texts: [String]) {
+        at.append(instant.secondsSinceEpoch)
+        referrers.append(referrer)
+        customerIndexes.append(intern(customer))
+        ids.append(id)
+        files.append(Int32(source.file))
+        lines.append(Int32(source.line))
+        for column in texts.indices where kept[column] { self.texts[column].append(texts[column]) }
+    }
+
+    private mutating func intern(_ customer: String) -> Int32 {
+        if let known = customerIndex[customer] { return known }
+        let key = Int32(customerKeys.count)
+        customerKeys.append(customer)
+        customerIndex[customer] = key
+        return key
+    }
+
     public mutating func append(_ click: Click) {
         at.append(click.at.secondsSinceEpoch)
         referrers.append(click.referrer)
