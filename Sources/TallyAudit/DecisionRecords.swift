@@ -63,11 +63,13 @@ public struct DecisionLog: Sendable {
         }
     }
 
-    /// Closes the log with the `end` record: how many records came before it, so that
-    /// records removed from the end are noticed.
-    public mutating func close() {
+    /// Closes the log with the `end` record: how many records came before it (so that
+    /// records removed from the end are noticed) and the digest of each other output
+    /// file of the run (so that an edited statement is noticed too).
+    public mutating func close(outputs: [FileDigest] = []) {
         append([("type", .string("end")), ("records", .int(Int64(count))), ("decisions", .int(Int64(decisions))),
-                ("adjustments", .int(Int64(adjustments)))])
+                ("adjustments", .int(Int64(adjustments))),
+                ("outputs", .array(outputs.map { .object([("file", .string($0.name)), ("sha256", .string($0.sha256 ?? ""))]) }))])
         if let file {
             file.write(Data(bytes))
             bytes = []
@@ -213,7 +215,7 @@ public struct DecisionLog: Sendable {
          ("referrer", .string(adjustment.referrer)), ("decision", .string(adjustment.decision)),
          ("status", .string(adjustment.kind.rawValue)), ("amount", money(adjustment.amount)), ("currency", .string(plan.currency.code)),
          ("at", .string(Value.timestampText(adjustment.at))), ("month", .string(adjustment.month.description)),
-         ("reason", .string(adjustment.reason)), ("arithmetic", .string(adjustment.arithmetic))]
+         ("reason", .string(shown(adjustment.reason))), ("arithmetic", .string(shown(adjustment.arithmetic)))]
             + (adjustment.corrects.map { [("corrects", JSON.string($0)), ("cause", .string(adjustment.cause ?? ""))] } ?? [])
     }
 
@@ -242,12 +244,11 @@ public struct DecisionLog: Sendable {
             }
         }
 
-        /// Waits for every decision, appends the run's adjustments and the end record,
-        /// and returns the log.
+        /// Waits for every decision, appends the run's adjustments and returns the log,
+        /// to be closed once the other outputs are known.
         public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
             queue.sync {}
             log.append(decisions: [], adjustments: adjustments)
-            log.close()
             return log
         }
     }

@@ -44,6 +44,12 @@ public enum Digest {
         sha256(files.map { "\($0.sha256 ?? "missing")  \($0.name)\n" }.joined())
     }
 
+    /// A key's fingerprint: 16 hex digits of HMAC-SHA-256(key, a fixed text). It tells
+    /// whether a key changed without revealing anything about it.
+    public static func fingerprint(key: [UInt8]) -> String {
+        hex(HMAC<SHA256>.authenticationCode(for: Data("tally key fingerprint".utf8), using: SymmetricKey(data: key)).prefix(8))
+    }
+
     /// Digests every file.
     public static func files(_ paths: [(name: String, path: String)]) -> [FileDigest] {
         paths.map { FileDigest(name: $0.name, sha256: file($0.path)) }

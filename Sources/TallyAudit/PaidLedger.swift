@@ -23,8 +23,11 @@ public enum PaidLedger {
         public var records: Int
     }
 
-    /// Reads and checks a paid ledger. A missing file is an empty ledger.
-    public static func read(_ path: String, digits: Int) -> Result<Contents, Problem> {
+    /// Reads and checks a paid ledger. A missing file is an empty ledger. Besides the
+    /// chain, each close must be followed by exactly the records it counts (so records cut
+    /// from the end are noticed), periods must follow each other, and the currency must
+    /// be the program's.
+    public static func read(_ path: String, currency: String, digits: Int) -> Result<Contents, Problem> {
         guard FileManager.default.fileExists(atPath: path) else { return .success(Contents(books: nil, lastHash: HashChain.genesis, records: 0)) }
         guard let data = FileManager.default.contents(atPath: path) else { return .failure(Problem(line: nil, reason: "cannot be read")) }
         let text = String(decoding: data, as: UTF8.self)
@@ -34,7 +37,10 @@ public enum PaidLedger {
         var rulesVersion = ""
         var paid: [String: PaidItem] = [:]
         var statements: [StatementRow] = []
+        var notes: [String: [CorrectionNote]] = [:]
         var lastHash = HashChain.genesis
+        var expected = 0
+        var closeLine = 0
         for (index, line) in lines.enumerated() {
             guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 return .failure(Problem(line: index + 1, reason: "the record is not JSON"))
@@ -43,23 +49,40 @@ public enum PaidLedger {
             func text(_ key: String) -> String { record[key] as? String ?? "" }
             func amount(_ key: String) -> Int64? { ExactDecimal(text(key))?.rescaled(to: digits) }
             func fail(_ what: String) -> Result<Contents, Problem> { .failure(Problem(line: index + 1, reason: what)) }
-            switch text("type") {
-            case "close":
-                guard let period = CalendarMonth(text: text("period")) else { return fail("the close record has no period") }
+            if text("type") == "close" {
+                guard expected == 0 else {
+                    return fail("the close on line \(closeLine) counts \(expected) more record\(expected == 1 ? "" : "s") than follow it: records were removed")
+                }
+                guard let period = CalendarMonth(text: text("period")), let count = record["records"] as? Int else {
+                    return fail("the close record has no period or record count")
+                }
+                if let through, period <= through { return fail("\(period) is closed again after \(through): closes must follow each other") }
+                guard text("currency") == currency else {
+                    return fail("the books were closed in \(text("currency")), the program pays in \(currency): a closed ledger cannot change currency")
+                }
                 through = period
                 rulesVersion = text("rules_version")
+                expected = count
+                closeLine = index + 1
+                continue
+            }
+            guard expected > 0 else { return fail("a `\(text("type"))` record outside any close: it was inserted") }
+            expected -= 1
+            switch text("type") {
             case "paid":
                 guard let month = CalendarMonth(text: text("month")), let value = amount("amount") else {
                     return fail("the paid record has no month or amount")
                 }
                 let corrected = record["corrects"] as? String
                 let id = corrected ?? text("id")
-                var item = paid[id] ?? PaidItem(id: id, kind: corrected == nil ? text("kind") : "decision", decision: text("decision"),
-                                                order: text("order"), referrer: text("referrer"), month: month, amount: 0,
-                                                rulesVersion: rulesVersion)
+                let kind = corrected == nil ? text("kind") : (paid[id]?.kind ?? (id.contains("/refund:") || id.contains("/tier:") ? "adjustment" : "decision"))
+                var item = paid[id] ?? PaidItem(id: id, kind: kind, decision: text("decision"), order: text("order"),
+                                                referrer: text("referrer"), month: month, amount: 0)
                 item.amount += value
-                item.rulesVersion = rulesVersion
                 paid[id] = item
+                if let corrected {
+                    notes["\(text("referrer"))\t\(month)", default: []].append(CorrectionNote(corrects: corrected, amount: value, reason: text("reason")))
+                }
             case "statement":
                 guard let month = CalendarMonth(text: text("month")), let carriedIn = amount("carried_in"), let earned = amount("earned"),
                       let reductions = amount("reductions"), let clawbacks = amount("clawbacks"), let corrections = amount("corrections"),
@@ -68,10 +91,14 @@ public enum PaidLedger {
                 }
                 statements.append(StatementRow(referrer: text("referrer"), month: month, carriedIn: carriedIn, earned: earned,
                                                reductions: reductions, clawbacks: clawbacks, corrections: corrections,
-                                               paid: paidOut, carriedOut: carriedOut))
+                                               paid: paidOut, carriedOut: carriedOut,
+                                               notes: notes["\(text("referrer"))\t\(month)"] ?? []))
             default:
                 return fail("`\(text("type"))` is not a record of the paid ledger")
             }
+        }
+        if expected > 0 {
+            return .failure(Problem(line: closeLine, reason: "this close counts \(expected) more record\(expected == 1 ? "" : "s") than the file holds: records were removed from the end"))
         }
         let books = through.map { ClosedBooks(through: $0, paid: paid, statements: statements, rulesVersion: rulesVersion) }
         return .success(Contents(books: books, lastHash: lastHash, records: lines.count))
@@ -99,7 +126,9 @@ public enum PaidLedger {
                                              ("kind", .string(record.kind.rawValue)), ("decision", .string(record.decision)),
                                              ("order", .string(record.order)), ("referrer", .string(record.referrer)),
                                              ("month", .string(record.month.description)), ("amount", money(record.amount))]
-            if let corrects = record.corrects { members.append(("corrects", .string(corrects))) }
+            if let corrects = record.corrects {
+                members += [("corrects", .string(corrects)), ("cause", .string(record.cause ?? "")), ("reason", .string(record.reason))]
+            }
             records.append(members)
             summary.adjustments += 1
         }

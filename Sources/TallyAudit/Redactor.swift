@@ -37,14 +37,22 @@ public struct Redactor: Sendable {
     }
 
     /// A text with every identifier in it replaced: the whole text when it is one, else
-    /// each word of it (words split at anything but letters, digits and `@._+:-`).
+    /// each word of it (words split at anything but letters, digits and `@._+:-`, with a
+    /// trailing `.` or `:` left out) that is a known identifier or looks like an email
+    /// or an ip address, so free text (survey answers, notes) does not leak either.
     public func scrub(_ text: String) -> String {
         guard !text.isEmpty else { return text }
         if sensitive.contains(Redactor.normal(text)) { return pseudonym(text) }
         var out = ""
         var word = ""
         func flush() {
-            if !word.isEmpty { out += sensitive.contains(word.lowercased()) ? pseudonym(word) : word }
+            var trailing = ""
+            while let last = word.last, last == "." || last == ":" {
+                trailing = String(last) + trailing
+                word.removeLast()
+            }
+            if !word.isEmpty { out += isIdentifier(word) ? pseudonym(word) : word }
+            out += trailing
             word = ""
         }
         for character in text {
@@ -57,5 +65,20 @@ public struct Redactor: Sendable {
         }
         flush()
         return out
+    }
+
+    func isIdentifier(_ word: String) -> Bool {
+        if sensitive.contains(word.lowercased()) { return true }
+        // An email: something@domain.tld.
+        if let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") { return true }
+        // IPv4: four numbers up to 255.
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && Int($0).map { $0 <= 255 } == true }) {
+            return true
+        }
+        // IPv6: hex groups and colons, at least three colons or a `::` (so 18:22:05 is a time).
+        let colons = word.filter { $0 == ":" }.count
+        if colons >= 2, colons >= 3 || word.contains("::"), word.allSatisfy({ $0 == ":" || $0.isHexDigit }) { return true }
+        return false
     }
 }

@@ -21,11 +21,15 @@ public struct RunHeader: Sendable {
     public var asOf: Timestamp
     /// True when `--as-of` was given; otherwise the latest event of the ledgers.
     public var asOfGiven: Bool
-    /// True when personal identifiers were replaced by pseudonyms (`--redact`).
-    public var redacted: Bool
+    /// The fingerprint of the redaction key when personal identifiers were replaced by
+    /// pseudonyms (`--redact`), nil otherwise.
+    public var redactionKey: String?
+    public var redacted: Bool { redactionKey != nil }
+    /// The token keys the clicks were checked with: id and fingerprint.
+    public var tokenKeys: [(id: String, fingerprint: String)]
 
     public init(program: String, rules: [FileDigest], rulesVersion: String, inputs: [(ledger: String, file: FileDigest)],
-                asOf: Timestamp, asOfGiven: Bool, redacted: Bool) {
+                asOf: Timestamp, asOfGiven: Bool, redactionKey: String?, tokenKeys: [(id: String, fingerprint: String)]) {
         self.program = program
         self.rules = rules
         self.rulesVersion = rulesVersion
@@ -33,7 +37,8 @@ public struct RunHeader: Sendable {
         self.inputsDigest = Digest.manifest(inputs.map(\.file))
         self.asOf = asOf
         self.asOfGiven = asOfGiven
-        self.redacted = redacted
+        self.redactionKey = redactionKey
+        self.tokenKeys = tokenKeys
     }
 
     func members(plan: Plan) -> [(String, JSON)] {
@@ -47,7 +52,9 @@ public struct RunHeader: Sendable {
             ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ("sha256", digest($0.file))]) })),
             ("parameters", .object([("as_of", .string(Value.timestampText(asOf))),
                                     ("as_of_from", .string(asOfGiven ? "--as-of" : "latest event")),
-                                    ("redact", .bool(redacted))])),
+                                    ("redact", .bool(redacted)),
+                                    ("redaction_key", redactionKey.map(JSON.string) ?? .null),
+                                    ("token_keys", .array(tokenKeys.map { .object([("id", .string($0.id)), ("fingerprint", .string($0.fingerprint))]) }))])),
         ]
     }
 }

@@ -23,17 +23,7 @@ public struct RunOutputs {
     /// during the run, otherwise they are rendered here from `result`.
     public init(plan: Plan, ledgers: Ledgers, result: RunResult, header: RunHeader, log streamed: DecisionLog? = nil,
                 redactor: Redactor? = nil) {
-        var log: DecisionLog
-        if let streamed {
-            log = streamed
-        } else {
-            log = DecisionLog(plan: plan, header: header, redactor: redactor)
-            log.append(result)
-            log.close()
-        }
-        decisionBytes = log.bytes
-        decisionsHash = log.lastHash
-        statements = RunOutputs.statements(plan: plan, result: result)
+        statements = RunOutputs.statements(plan: plan, result: result, redactor: redactor)
         var rejects = ledgers.rejects
         if let redactor {
             for index in rejects.indices {
@@ -43,24 +33,32 @@ public struct RunOutputs {
         }
         self.rejects = RejectsFile.render(rejects)
         summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: header.inputsDigest).pretty() + "\n"
+        var log: DecisionLog
+        if let streamed {
+            log = streamed
+        } else {
+            log = DecisionLog(plan: plan, header: header, redactor: redactor)
+            log.append(result)
+        }
+        log.close(outputs: [("statements.csv", statements), ("rejects.csv", self.rejects), ("summary.json", summary)]
+            .map { FileDigest(name: $0.0, sha256: Digest.sha256($0.1)) })
+        decisionBytes = log.bytes
+        decisionsHash = log.lastHash
     }
 
     /// `statements.csv`: a `total` line per referrer and month, preceded by a
     /// `correction` line for each correction booked in it (its amount in `corrections`,
     /// the decision or adjustment it corrects and why in `note`).
-    static func statements(plan: Plan, result: RunResult) -> String {
+    static func statements(plan: Plan, result: RunResult, redactor: Redactor?) -> String {
         let digits = plan.currency.minorUnits
         func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
-        var corrections: [String: [AdjustmentRecord]] = [:]
-        for record in result.adjustments where record.kind == .correction {
-            corrections["\(record.referrer)\t\(record.month)", default: []].append(record)
-        }
         var csv = "referrer,month,line,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out,note\n"
         for row in result.statements {
             let referrer = RejectsFile.quote(row.referrer)
-            for record in corrections["\(row.referrer)\t\(row.month)"] ?? [] {
-                csv += [referrer, row.month.description, "correction", plan.currency.code, "", "", "", "", money(record.amount), "", "",
-                        RejectsFile.quote("\(record.corrects ?? record.decision): \(record.reason)")].joined(separator: ",") + "\n"
+            for note in row.notes {
+                let words = "\(note.corrects): \(note.reason)"
+                csv += [referrer, row.month.description, "correction", plan.currency.code, "", "", "", "", money(note.amount), "", "",
+                        RejectsFile.quote(redactor?.scrub(words) ?? words)].joined(separator: ",") + "\n"
             }
             csv += [referrer, row.month.description, "total", plan.currency.code, money(row.carriedIn), money(row.earned),
                     money(row.reductions), money(row.clawbacks), money(row.corrections), money(row.paid), money(row.carriedOut), ""]

@@ -16,18 +16,34 @@ public struct PeriodClose {
         guard let period = CalendarMonth(text: periodText) else {
             return PeriodClose(text: "tally close: `--period \(periodText)` is not a month (write 2026-03)\n", exitCode: 2)
         }
-        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, keepTraces: false)
-        if let problem = run.load.usageError ?? run.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
-        guard let loaded = run.load.loaded, let plan = run.plan, let result = run.result, let header = run.header,
-              let outputs = run.outputs, let contents = run.paidLedger else {
+        let load = ProjectLoad.load(project)
+        if let problem = load.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
+        guard let loaded = load.loaded, !load.diagnostics.hasErrors else {
             return PeriodClose(text: "tally close: the project does not load; run `tally check`\n", exitCode: 1)
         }
-        if let through = contents.books?.through, period <= through {
-            return PeriodClose(text: "tally close: \(period) is already closed (the paid ledger is closed through \(through)); a closed month is never reopened: run `tally run` to see corrections\n", exitCode: 2)
+        let plan = loaded.plan
+        // Refusals first, before anything is written.
+        switch PaidLedger.read(loaded.project.paid, currency: plan.currency.code, digits: plan.currency.minorUnits) {
+        case .failure(let problem):
+            return PeriodClose(text: "tally close: \(loaded.project.paid)\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)\n", exitCode: 2)
+        case .success(let contents):
+            if let through = contents.books?.through, period <= through {
+                return PeriodClose(text: "tally close: \(period) is already closed (the paid ledger is closed through \(through)); a closed month is never reopened: run `tally run` to see corrections\n", exitCode: 2)
+            }
         }
-        let periodEnd = plan.clock.startOfDay(period.adding(months: 1).firstDay)
-        guard result.asOf.secondsSinceEpoch >= periodEnd.secondsSinceEpoch - 1 else {
-            return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(result.asOf)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.adding(months: 1).firstDay.adding(days: -1)) or later\n", exitCode: 2)
+        let periodEnd = Timestamp(secondsSinceEpoch: plan.clock.startOfDay(period.adding(months: 1).firstDay).secondsSinceEpoch - 1)
+        let instant = asOf.flatMap { ProjectRun.asOf($0, clock: plan.clock) } ?? loaded.ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
+        guard instant >= periodEnd else {
+            return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(instant)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.adding(months: 1).firstDay.adding(days: -1)) or later\n", exitCode: 2)
+        }
+        // The run that is closed keeps its outputs beside the project's: the close record
+        // names its decisions by the hash of their end record.
+        let folder = output ?? loaded.project.output
+        let closedFolder = ((folder as NSString).appendingPathComponent("closes") as NSString).appendingPathComponent(period.description)
+        let run = ProjectRun.run(project, asOf: asOf, output: closedFolder, write: true, keepTraces: false, loaded: load)
+        if let problem = run.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
+        guard let result = run.result, let header = run.header, let outputs = run.outputs, let contents = run.paidLedger else {
+            return PeriodClose(text: "tally close: the project does not run; run `tally check`\n", exitCode: 1)
         }
         let decisionsHash = outputs.decisionsHash
         let (records, summary) = PaidLedger.closing(period: period, after: contents.books, result: result, plan: plan, header: header,
@@ -46,14 +62,15 @@ public struct PeriodClose {
         }
         // The outputs are written by a run that reads the ledger just closed, so that
         // `tally verify` finds them consistent with it.
-        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false)
+        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false, loaded: load)
         if let problem = after.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
         let digits = plan.currency.minorUnits
         let months = summary.first.map { $0 == period ? "\(period)" : "\($0) to \(period)" } ?? "up to \(period)"
         var text = "closed \(months): \(summary.statements) statement\(summary.statements == 1 ? "" : "s"), "
         text += "\(Value.moneyText(summary.paid, digits: digits)) \(plan.currency.code) paid to \(summary.referrersPaid.count) referrer\(summary.referrersPaid.count == 1 ? "" : "s") "
         text += "(\(summary.decisions) decisions, \(summary.adjustments) adjustments)\n"
-        text += "appended to \(ProjectRun.relative(paidPath, to: loaded.project.folder)); wrote \(after.outputFolder ?? "")/decisions.jsonl, statements.csv, rejects.csv, summary.json\n"
+        text += "appended to \(ProjectRun.relative(paidPath, to: loaded.project.folder)); the run closed is kept in \(closedFolder)/; "
+        text += "wrote \(after.outputFolder ?? "")/decisions.jsonl, statements.csv, rejects.csv, summary.json\n"
         return PeriodClose(text: text, exitCode: 0)
     }
 }

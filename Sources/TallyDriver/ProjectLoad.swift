@@ -13,6 +13,8 @@ public struct LoadedProject {
     /// The program compiled, with the rules version of its files.
     public var plan: Plan
     public var ledgers: Ledgers
+    /// The token keys clicks were checked with: id and fingerprint, in tally.yaml's order.
+    public var tokenKeys: [(id: String, fingerprint: String)] = []
 }
 
 /// The outcome of loading a project: what loaded, every diagnostic, and the exit code.
@@ -61,11 +63,14 @@ public struct ProjectLoad {
         // Compiled before loading: only the click fields the plan reads are kept.
         let plan = ProjectLoad.plan(program)
         var tokenKeys: [String: [UInt8]]?
+        var fingerprints: [(id: String, fingerprint: String)] = []
         if !project.tokenKeys.isEmpty {
             var keys: [String: [UInt8]] = [:]
             for key in project.tokenKeys {
                 switch key.secret() {
-                case .success(let secret): keys[key.id] = secret
+                case .success(let secret):
+                    keys[key.id] = secret
+                    fingerprints.append((key.id, Digest.fingerprint(key: secret)))
                 case .failure(let why):
                     diagnostics.append(.error("project.key", "the token key `\(key.id)` cannot be read: \(why.words)", at: key.span,
                                               help: "keys live in a file or an environment variable, never in tally.yaml or on the command line"))
@@ -78,7 +83,7 @@ public struct ProjectLoad {
                                     clickFields: plan.clickFieldsRead, tokenKeys: tokenKeys)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
-        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, ledgers: ledgers),
+        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, ledgers: ledgers, tokenKeys: fingerprints),
                            diagnostics: diagnostics, usageError: nil)
     }
 

@@ -42,10 +42,14 @@ public struct ProjectRun {
     /// personal identifiers by pseudonyms. `keepTraces` false drops each decision's full
     /// trace once its record is rendered (the `tally run` command): outputs are the same,
     /// memory stays flat.
+    /// `loaded` is the project already loaded (`tally close` runs twice over one load).
+    /// `recordAsOfAsGiven` overrides what the header says of the as-of (`tally verify`
+    /// re-runs at the header's instant and must write the same header).
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
-                           program: String? = nil, redact: Bool = false, keepTraces: Bool = true) -> ProjectRun {
+                           program: String? = nil, redact: Bool = false, keepTraces: Bool = true,
+                           recordAsOfAsGiven: Bool? = nil, loaded preloaded: ProjectLoad? = nil) -> ProjectRun {
         let clock = StageClock()
-        var run = ProjectRun(load: ProjectLoad.load(path, program: program))
+        var run = ProjectRun(load: preloaded ?? ProjectLoad.load(path, program: program))
         clock.lap("load")
         defer { clock.lap("outputs") }
         guard let loaded = run.load.loaded, !run.load.diagnostics.hasErrors else { return run }
@@ -59,13 +63,24 @@ public struct ProjectRun {
             }
             asOf = instant
         }
-        switch PaidLedger.read(loaded.project.paid, digits: plan.currency.minorUnits) {
+        switch PaidLedger.read(loaded.project.paid, currency: plan.currency.code, digits: plan.currency.minorUnits) {
         case .success(let contents): run.paidLedger = contents
         case .failure(let problem):
             run.usageError = "\(relative(loaded.project.paid, to: loaded.project.folder))\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)"
             return run
         }
+        if let through = run.paidLedger?.books?.through {
+            // A closed month is final: a run must see at least what was paid.
+            let closedEnd = Timestamp(secondsSinceEpoch: plan.clock.startOfDay(through.adding(months: 1).firstDay).secondsSinceEpoch - 1)
+            if asOfText == nil {
+                asOf = max(asOf, closedEnd)
+            } else if asOf < closedEnd {
+                run.usageError = "the books are closed through \(through): a run as of \(Value.timestampText(asOf)) would see less than was paid; run as of \(through.adding(months: 1).firstDay.adding(days: -1)) or later"
+                return run
+            }
+        }
         var redactor: Redactor?
+        var redactionKey: String?
         if redact {
             guard let key = loaded.project.redactionKey else {
                 run.usageError = "--redact needs a key: add `redaction: { file: keys/redact.key }` (or `{ env: NAME }`) to tally.yaml"
@@ -74,13 +89,15 @@ public struct ProjectRun {
             switch key.secret() {
             case .success(let secret):
                 redactor = Redactor(secret: secret, program: plan.name, identifiers: loaded.ledgers.personalIdentifiers)
+                redactionKey = Digest.fingerprint(key: secret)
             case .failure(let why):
                 run.usageError = "the redaction key cannot be read: \(why.words)"
                 return run
             }
         }
         let header = RunHeader(program: plan.name, rules: ProjectLoad.ruleDigests(loaded.program), rulesVersion: plan.rulesVersion,
-                               inputs: inputDigests(loaded.project), asOf: asOf, asOfGiven: asOfText != nil, redacted: redact)
+                               inputs: inputDigests(loaded.project), asOf: asOf, asOfGiven: recordAsOfAsGiven ?? (asOfText != nil),
+                               redactionKey: redactionKey, tokenKeys: loaded.tokenKeys)
         run.header = header
         clock.lap("inputs digest")
         // Records are rendered and chained on another core while the runner evaluates;
@@ -120,10 +137,10 @@ public struct ProjectRun {
         return run
     }
 
-    /// Every input file with its digest: the ledgers in the order tally.yaml lists them,
-    /// then the paid ledger when there is one.
+    /// Every input file with its digest: tally.yaml (which says how the ledgers are
+    /// read), the ledgers in the order it lists them, then the paid ledger when there is one.
     static func inputDigests(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
-        var files = project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
+        var files = [(ledger: "project", path: project.file.path)] + project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
         if FileManager.default.fileExists(atPath: project.paid) { files.append((ledger: "paid", path: project.paid)) }
         return files.map { (ledger: $0.ledger, file: FileDigest(name: relative($0.path, to: project.folder), sha256: Digest.file($0.path))) }
     }

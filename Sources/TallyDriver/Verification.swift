@@ -38,28 +38,39 @@ public struct Verification {
             return Verification(text: "\(path):\(lines.count): the end record counts \(count) records before it, the file has \(lines.count - 1)\n", exitCode: 1)
         }
         var findings: [String] = []
-        // The files at hand against the header.
+        // The other output files against the end record.
+        for entry in end["outputs"] as? [[String: Any]] ?? [] {
+            guard let name = entry["file"] as? String, let digest = entry["sha256"] as? String else { continue }
+            let file = (folder as NSString).appendingPathComponent(name)
+            if Digest.file(file) != digest {
+                findings.append("\(file): changed after the run (its SHA-256 is not the one the end record of decisions.jsonl gives)")
+            }
+        }
+        // The files and keys at hand against the header.
         let recordedRules = (header["rules"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
         findings += compare(recorded: recordedRules, now: ProjectLoad.ruleDigests(loaded.program), what: "rule file")
         let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
-        findings += compare(recorded: recordedInputs, now: ProjectRun.inputDigests(loaded.project).map(\.file), what: "ledger")
-        // The re-run, with the header's parameters.
+        findings += compare(recorded: recordedInputs, now: ProjectRun.inputDigests(loaded.project).map(\.file), what: "input")
         let parameters = header["parameters"] as? [String: Any] ?? [:]
-        // The as-of instant as the run had it: given, or the latest event (which the
-        // ledgers at hand give again when they are unchanged).
-        let asOf = parameters["as_of_from"] as? String == "--as-of" ? parameters["as_of"] as? String : nil
+        let recordedKeys = (parameters["token_keys"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["id"] as? String ?? "", sha256: $0["fingerprint"] as? String) }
+        findings += compare(recorded: recordedKeys, now: loaded.tokenKeys.map { FileDigest(name: $0.id, sha256: $0.fingerprint) }, what: "token key")
+        // The re-run, with the header's parameters.
+        let asOf = parameters["as_of"] as? String
         let redact = parameters["redact"] as? Bool ?? false
-        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false)
+        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false,
+                                 recordAsOfAsGiven: parameters["as_of_from"] as? String == "--as-of")
         if let problem = run.usageError ?? run.load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
         guard let outputs = run.outputs else {
             return Verification(text: "tally verify: the project does not run; run `tally check`\n", exitCode: 1)
         }
+        if redact, let recorded = parameters["redaction_key"] as? String, recorded != run.header?.redactionKey {
+            findings.append("the redaction key changed since the run: pseudonyms cannot be re-derived")
+        }
         if outputs.decisionBytes != Array(data) {
-            let fresh = HashChain.lines(outputs.decisions)
-            findings.append(firstDifference(recorded: lines, rederived: fresh, path: path))
+            findings.append(firstDifference(recorded: lines, rederived: HashChain.lines(outputs.decisions), path: path))
         }
         if findings.isEmpty {
-            return Verification(text: "\(path): \(lines.count) records, hash chain intact from header to end; rule files and ledgers match the header; re-derived from them: identical\n", exitCode: 0)
+            return Verification(text: "\(path): \(lines.count) records, hash chain intact from header to end; rule files, ledgers and keys match the header; the other outputs match the end record; re-derived from the inputs: identical\n", exitCode: 0)
         }
         return Verification(text: findings.map { $0 + "\n" }.joined(), exitCode: 1)
     }
@@ -84,17 +95,23 @@ public struct Verification {
 
     static func short(_ digest: String?) -> String { digest.map { String($0.prefix(12)) + "…" } ?? "missing" }
 
-    /// The first record that differs, and the first field in it, in words.
+    /// The first record that differs, and the first field in it, in words. Records are
+    /// compared without their chain members (which all differ after the first change),
+    /// between the header (whose digests are reported file by file) and the end record.
     static func firstDifference(recorded: [Substring], rederived: [Substring], path: String) -> String {
-        // The header differs whenever a file does (reported above): name the first record
-        // that differs after it, when one does.
-        let pairs = Array(zip(recorded, rederived).enumerated())
-        let differing = pairs.dropFirst().first(where: { $0.element.0 != $0.element.1 }) ?? pairs.first(where: { $0.element.0 != $0.element.1 })
-        guard let index = differing?.offset else {
-            let shorter = min(recorded.count, rederived.count)
-            return "\(path):\(shorter + 1): re-deriving gives \(rederived.count) records, the file has \(recorded.count)"
+        func content(_ line: Substring) -> Substring {
+            line.range(of: ",\"prev\":\"", options: .backwards).map { line[..<$0.lowerBound] } ?? line
         }
-        func object(_ line: Substring) -> Any? { try? JSONSerialization.jsonObject(with: Data(line.utf8)) }
+        // Decisions and adjustments stand between the header and the end record (whose
+        // digests of the other outputs change with the summary's rules version).
+        let count = min(recorded.count, rederived.count) - 1
+        guard let index = (1..<max(1, count)).first(where: { content(recorded[$0]) != content(rederived[$0]) }) else {
+            if recorded.count != rederived.count {
+                return "\(path): re-deriving gives \(rederived.count) records, the file has \(recorded.count)"
+            }
+            let field = difference(object(recorded.first), object(rederived.first), at: "").map { ": `\($0.0)` was \($0.1) when written, is \($0.2) now" } ?? ""
+            return "\(path):1: every decision and adjustment re-derives identically; only the header (and the end record's digests of the other outputs) differ\(field)"
+        }
         let before = object(recorded[index]), after = object(rederived[index])
         let record = before as? [String: Any] ?? [:]
         let name = [record["type"] as? String, record["id"] as? String].compactMap { $0 }.joined(separator: " ")
@@ -105,6 +122,8 @@ public struct Verification {
         }
         return words
     }
+
+    static func object(_ line: Substring?) -> Any? { line.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } }
 
     /// The first path (keys sorted) where two JSON values differ, with both values.
     static func difference(_ a: Any?, _ b: Any?, at path: String) -> (String, String, String)? {

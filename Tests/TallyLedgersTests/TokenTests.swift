@@ -31,6 +31,12 @@ final class TokenTests: XCTestCase {
         signature[0] = signature[0] == "A" ? "B" : "A"
         XCTAssertEqual(TrackingToken.verify(text.split(separator: ".").dropLast().joined(separator: ".") + "." + String(signature), keys: keys), .failure(.forged))
         XCTAssertEqual(TrackingToken.verify("0544665312dd6e9a", keys: keys), .failure(.malformed))
+        // One spelling per token: the unused low bits of the last character must be zero.
+        let last = text.last!
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let position = alphabet.firstIndex(of: last)!
+        let sibling = alphabet[position ^ 1]
+        XCTAssertEqual(TrackingToken.verify(String(text.dropLast()) + String(sibling), keys: keys), .failure(.forged))
         XCTAssertEqual(TrackingToken.verify("tly1.k2026.!!.??", keys: keys), .failure(.forged))
     }
 

@@ -50,7 +50,7 @@ final class AuditTests: XCTestCase {
     func testAnUntouchedLedgerVerifies() {
         let report = verify()
         XCTAssertEqual(report.exitCode, 0, report.text)
-        XCTAssertTrue(report.text.contains("hash chain intact from header to end; rule files and ledgers match the header; re-derived from them: identical"))
+        XCTAssertTrue(report.text.contains("hash chain intact from header to end; rule files, ledgers and keys match the header; the other outputs match the end record; re-derived from the inputs: identical"), report.text)
     }
 
     func testTheHeaderNamesTheRulesTheInputsAndTheParameters() throws {
@@ -58,7 +58,7 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(header["type"] as? String, "header")
         XCTAssertEqual((header["rules"] as? [[String: Any]])?.compactMap { $0["file"] as? String }, ["acme.tally", "acme-rates.tally"])
         let inputs = (header["inputs"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
-        XCTAssertEqual(inputs.first, "referrers.csv")
+        XCTAssertEqual(inputs.prefix(2), ["tally.yaml", "referrers.csv"])
         XCTAssertTrue(inputs.contains("clicks.csv") && inputs.contains("resolutions.csv"))
         let parameters = try XCTUnwrap(header["parameters"] as? [String: Any])
         XCTAssertEqual(parameters["as_of"] as? String, "2026-06-01T02:14:31Z")
@@ -153,7 +153,13 @@ final class AuditTests: XCTestCase {
         var report = verify()
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertTrue(report.text.contains("rule file `acme-rates.tally` changed since the run"), report.text)
-        XCTAssertTrue(report.text.contains("gives a different record for decision"), report.text)
+        XCTAssertTrue(report.text.range(of: #"decisions\.jsonl:\d+: re-deriving from the rules and ledgers at hand gives a different record for decision \S+: `[a-z_.\[\]0-9]+` was "#,
+                                        options: .regularExpression) != nil, report.text)
+        // A comment changes the digest but no decision.
+        try (text + "# a note\n").write(to: rates, atomically: true, encoding: .utf8)
+        report = verify()
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(report.text.contains("every decision and adjustment re-derives identically; only the header (and the end record's digests of the other outputs) differ"), report.text)
         try text.write(to: rates, atomically: true, encoding: .utf8)
         XCTAssertEqual(verify().exitCode, 0)
 
@@ -163,7 +169,15 @@ final class AuditTests: XCTestCase {
         try (lines.prefix(2) + lines.dropFirst(3)).joined(separator: "\n").write(to: refunds, atomically: true, encoding: .utf8)
         report = verify()
         XCTAssertEqual(report.exitCode, 1)
-        XCTAssertTrue(report.text.contains("ledger `refunds.csv` changed since the run"), report.text)
+        XCTAssertTrue(report.text.contains("input `refunds.csv` changed since the run"), report.text)
+        XCTAssertTrue(report.text.contains("gives a different record for"), "the re-run notices it too: \(report.text)")
+    }
+
+    func testAnEditedStatementIsNoticed() throws {
+        let statements = output.appendingPathComponent("statements.csv")
+        let text = try String(contentsOf: statements, encoding: .utf8)
+        try text.replacingOccurrences(of: ",total,USD,0.00,", with: ",total,USD,1.00,").write(to: statements, atomically: true, encoding: .utf8)
+        assertBroken("statements.csv: changed after the run")
     }
 
     /// Canonical JSON: each line is the compact rendering of its members in order, so a
@@ -175,12 +189,16 @@ final class AuditTests: XCTestCase {
     }
 
     func testRedactionLeavesNoEmailIPOrDeviceInAnyOutput() throws {
+        // Free text too: a survey answer naming an ip and an email nobody else uses.
+        let surveys = project.appendingPathComponent("surveys.csv")
+        try (String(contentsOf: surveys, encoding: .utf8) + "#1013,\"saw it from 198.51.100.220. Also jane.private@example.org.\",2026-02-22T17:40:00-05:00,\n")
+            .write(to: surveys, atomically: true, encoding: .utf8)
         let shared = folder.appendingPathComponent("shared")
         let run = ProjectRun.run(project.path, output: shared.path, redact: true)
         XCTAssertNotNil(run.result, run.usageError ?? "")
         // Every email, ip and device id of the ledgers.
         var identifiers = Set<String>()
-        for name in ["clicks.csv", "referrers.csv", "shopify-orders.csv", "amazon-all-orders.txt"] {
+        for name in ["clicks.csv", "referrers.csv", "shopify-orders.csv", "amazon-all-orders.txt", "surveys.csv"] {
             let text = try String(contentsOf: project.appendingPathComponent(name), encoding: .utf8)
             for match in text.matches(of: #/[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[a-z]+|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,7}|dv-[0-9a-f]+/#) {
                 identifiers.insert(String(match.output.0))

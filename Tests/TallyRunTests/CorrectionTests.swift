@@ -109,4 +109,53 @@ final class CorrectionTests: XCTestCase {
         XCTAssertEqual(run.exitCode, 2)
         XCTAssertTrue(run.usageError?.contains("paid.jsonl:2: the paid ledger cannot be trusted: this record was edited") == true, run.usageError ?? "")
     }
+
+    func testTwoClosesThenADataChangeNamesTheCauseAndCountsOnce() throws {
+        try january().write(to: folder)
+        XCTAssertEqual(close("2026-01", asOf: "2026-02-28").exitCode, 0)
+        try january(rate: "12%").write(to: folder)              // the rules change,
+        XCTAssertEqual(close("2026-02", asOf: "2026-03-01").exitCode, 0)  // February pays the corrections
+        var changed = january(rate: "12%")
+        changed.orders = "order,at,customer,sku,qty,price\nA,2026-01-02T00:00:00Z,ann,X,1,100.00\nC,2026-02-10T00:00:00Z,ann,X,1,20.00\n"
+        try changed.write(to: folder)                            // then B turns out never to have happened
+        let rerun = try Scenario.run(folder, asOf: "2026-03-31")
+        XCTAssertEqual(corrections(rerun), ["B/R2/correction:2026-03 2026-03 -600 no longer stands"],
+                       "5.00 paid in January and 1.00 corrected in February come back once")
+        let reason = try XCTUnwrap(rerun.result?.adjustments.first { $0.kind == .correction }?.reason)
+        XCTAssertTrue(reason.hasSuffix("(the ledgers changed)"), "the rules are the ones of the last close: \(reason)")
+        // Closed February keeps its correction lines, as paid.
+        let february = try XCTUnwrap(rerun.result?.statements.first { $0.referrer == "R1" && $0.month.description == "2026-02" })
+        XCTAssertEqual(february.notes.map { "\($0.corrects) \($0.amount)" }, ["A/R1 200"])
+        XCTAssertTrue(rerun.outputs?.statements.contains("R1,2026-02,correction,USD,,,,,2.00,,,A/R1: rule change: 10.00 was paid in 2026-01") == true)
+        // A zero balance after a close still has its statement line in the open month.
+        XCTAssertNotNil(rerun.result?.statements.first { $0.referrer == "R2" && $0.month.description == "2026-03" })
+    }
+
+    func testARunInsideClosedMonthsIsRefusedAndADefaultRunStartsAfterThem() throws {
+        try january().write(to: folder)
+        XCTAssertEqual(close("2026-01", asOf: "2026-02-28").exitCode, 0)
+        let inside = ProjectRun.run(folder.path, asOf: "2026-01-15", write: false)
+        XCTAssertEqual(inside.exitCode, 2)
+        XCTAssertTrue(inside.usageError?.contains("the books are closed through 2026-01") == true, inside.usageError ?? "")
+        XCTAssertNil(ProjectRun.run(folder.path, asOf: "2026-01-31", write: false).usageError)
+    }
+
+    func testAPaidLedgerCutShortOrOutOfOrderIsRefused() throws {
+        try january().write(to: folder)
+        XCTAssertEqual(close("2026-01", asOf: "2026-02-28").exitCode, 0)
+        XCTAssertEqual(close("2026-02", asOf: "2026-03-01").exitCode, 0)
+        let path = folder.appendingPathComponent("paid.jsonl")
+        let lines = HashChain.lines(paidLedger).map(String.init)
+        try (lines.dropLast(2).joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        var run = ProjectRun.run(folder.path, write: false)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.usageError?.contains("more records than the file holds: records were removed from the end") == true, run.usageError ?? "")
+        // Cutting a whole close off the end leaves a consistent, shorter ledger: the
+        // outputs that named the longer one no longer verify (their digest differs).
+        let firstClose = lines.firstIndex { $0.contains("\"period\":\"2026-02\"") && $0.contains("\"type\":\"close\"") }!
+        try (lines.prefix(firstClose).joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        run = ProjectRun.run(folder.path, write: false)
+        XCTAssertNil(run.usageError)
+        XCTAssertEqual(run.paidLedger?.books?.through.description, "2026-01")
+    }
 }

@@ -172,12 +172,15 @@ struct RowImporter {
         let at = try timestamp(fields, "at")
         var token = fields["token"]
         var referrerID = fields["referrer"]
+        var campaign = fields["campaign"]
         if !token.isEmpty {
             if let keys = loader.settings.tokenKeys {
                 // A signed link names its referrer: a click row may leave the column empty.
                 switch TrackingToken.check(token, keys: keys, clickDate: loader.settings.clock.localDate(of: at), referrer: referrerID,
                                            campaign: fields["campaign"]) {
-                case .success(let verified): referrerID = verified.referrer
+                case .success(let verified):
+                    referrerID = verified.referrer
+                    if campaign.isEmpty { campaign = verified.campaign ?? "" }
                 case .failure(let problem): throw Problem(field: "token", value: token, reason: problem.words)
                 }
             } else {
@@ -191,7 +194,7 @@ struct RowImporter {
         }
         loader.ledgers.clicks.append(Click(
             id: fields["id"], at: at, referrer: referrer, customer: fields["customer"], channel: fields["channel"],
-            campaign: fields["campaign"], ip: fields["ip"], device: fields["device"], utmSource: fields["utm_source"],
+            campaign: campaign, ip: fields["ip"], device: fields["device"], utmSource: fields["utm_source"],
             utmMedium: fields["utm_medium"], utmCampaign: fields["utm_campaign"], utmContent: fields["utm_content"],
             utmTerm: fields["utm_term"], landingURL: fields["landing_url"], token: token,
             source: reference(fields.row.line)))

@@ -105,6 +105,8 @@ public struct TrackingToken: Sendable, Equatable {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map { [UInt8]($0) }
+        guard let bytes = Data(base64Encoded: standard).map({ [UInt8]($0) }) else { return nil }
+        // One spelling per token: unused low bits must be zero, as `base64url` writes them.
+        return base64url(bytes) == text ? bytes : nil
     }
 }

@@ -35,9 +35,12 @@ public struct StatementRow: Sendable, Equatable {
     public var corrections: Int64
     public var paid: Int64
     public var carriedOut: Int64
+    /// The corrections booked in this month, each on its own statement line.
+    public var notes: [CorrectionNote] = []
 
     public init(referrer: String, month: CalendarMonth, carriedIn: Int64, earned: Int64, reductions: Int64, clawbacks: Int64,
-                corrections: Int64, paid: Int64, carriedOut: Int64) {
+                corrections: Int64, paid: Int64, carriedOut: Int64, notes: [CorrectionNote] = []) {
+        self.notes = notes
         self.referrer = referrer
         self.month = month
         self.carriedIn = carriedIn
@@ -47,6 +50,19 @@ public struct StatementRow: Sendable, Equatable {
         self.corrections = corrections
         self.paid = paid
         self.carriedOut = carriedOut
+    }
+}
+
+/// One correction on a statement: what it corrects, by how much and why.
+public struct CorrectionNote: Sendable, Equatable {
+    public var corrects: String
+    public var amount: Int64
+    public var reason: String
+
+    public init(corrects: String, amount: Int64, reason: String) {
+        self.corrects = corrects
+        self.amount = amount
+        self.reason = reason
     }
 }
 

@@ -15,16 +15,20 @@ extension Runner {
         guard let (earlier, difference) = unpaid(decision.id, owed: owed) else { return }
         let cause: String
         let words: String
+        let rulesChanged = books.rulesVersion != plan.rulesVersion
         if let earlier {
-            cause = earlier.rulesVersion == plan.rulesVersion ? "changed data" : "rule change"
+            cause = rulesChanged ? "rule change" : "changed data"
             let now = month.map { $0 > books.through } == true
                 ? "it is now payable in \(month!), an open month"
                 : "the \(cause == "rule change" ? "rules" : "ledgers") now give \(money(owed))"
                     + (decision.status == .payable ? "" : " (\(decision.status.rawValue))")
             words = "\(cause): \(money(earlier.amount)) was paid in \(earlier.month); \(now)"
-        } else if books.rulesVersion != plan.rulesVersion {
+        } else if rulesChanged {
             cause = "rule change"
             words = "rule change: \(decision.order) is payable on \(decision.payableOn!), in \(month!), which was closed with nothing paid for it; the rules now give \(money(owed))"
+        } else if books.ordersPaid.contains(decision.order) {
+            cause = "changed data"
+            words = "changed data: \(decision.order) was paid to another referrer when \(month!) closed; the ledgers now credit \(decision.referrer) with \(money(owed))"
         } else {
             cause = "late order"
             words = "late order: \(decision.order) is payable on \(decision.payableOn!), in \(month!), which was closed before the order was known"
@@ -47,7 +51,7 @@ extension Runner {
             let cause: String
             let words: String
             if let earlier {
-                cause = earlier.rulesVersion == plan.rulesVersion ? (record.kind == .tierAdjustment ? "changed data" : "refund") : "rule change"
+                cause = books.rulesVersion != plan.rulesVersion ? "rule change" : (record.kind == .tierAdjustment ? "changed data" : "refund")
                 words = "\(cause): \(money(earlier.amount)) was booked in \(earlier.month); "
                     + (record.month > books.through ? "it now counts in \(record.month), an open month" : "it is now \(money(owed))")
             } else if record.kind == .tierAdjustment {
@@ -63,8 +67,10 @@ extension Runner {
         }
         for id in books.paid.keys.sorted() where !produced.contains(id) {
             let earlier = books.paid[id]!
-            guard earlier.amount != 0, let referrer = ledgers.referrerIndex[earlier.referrer] else { continue }
-            let why = earlier.rulesVersion == plan.rulesVersion ? "the ledgers changed" : "the rules changed"
+            guard earlier.amount != 0 else { continue }
+            let why = books.rulesVersion == plan.rulesVersion ? "the ledgers changed" : "the rules changed"
+            // A referrer no longer in the ledger still owes back what was paid (index -1).
+            let referrer = ledgers.referrerIndex[earlier.referrer] ?? -1
             book(correctionOf: id, decision: earlier.decision, order: earlier.order, referrer: earlier.referrer, referrerIndex: referrer,
                  difference: -earlier.amount, cause: "no longer stands",
                  reason: "no longer stands: \(money(earlier.amount)) was paid in \(earlier.month) for \(id), which this run no longer produces (\(why))",

@@ -10,14 +10,17 @@ public struct ClosedBooks: Sendable {
     public var paid: [String: PaidItem]
     /// The statement rows of the closed months, as paid.
     public var statements: [StatementRow]
-    /// The rules version of the last close.
+    /// The rules version of the last close: every close re-confirms all closed months.
     public var rulesVersion: String
+    /// Orders some referrer was paid for in closed months.
+    public let ordersPaid: Set<String>
 
     public init(through: CalendarMonth, paid: [String: PaidItem], statements: [StatementRow], rulesVersion: String) {
         self.through = through
         self.paid = paid
         self.statements = statements
         self.rulesVersion = rulesVersion
+        ordersPaid = Set(paid.values.filter { $0.kind == "decision" && $0.amount != 0 }.map(\.order))
     }
 
     /// The month corrections are booked in: the first one not closed.
@@ -36,11 +39,8 @@ public struct PaidItem: Sendable, Equatable {
     public var month: CalendarMonth
     /// Paid in total: the record's amount plus every correction of it paid since.
     public var amount: Int64
-    /// The rules version of the close that paid the record itself.
-    public var rulesVersion: String
 
-    public init(id: String, kind: String, decision: String, order: String, referrer: String, month: CalendarMonth,
-                amount: Int64, rulesVersion: String) {
+    public init(id: String, kind: String, decision: String, order: String, referrer: String, month: CalendarMonth, amount: Int64) {
         self.id = id
         self.kind = kind
         self.decision = decision
@@ -48,6 +48,5 @@ public struct PaidItem: Sendable, Equatable {
         self.referrer = referrer
         self.month = month
         self.amount = amount
-        self.rulesVersion = rulesVersion
     }
 }

@@ -13,7 +13,10 @@ enum Statements {
         func isOpen(_ month: CalendarMonth) -> Bool { through.map { month > $0 } ?? true }
         var lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
         if let closed, result.adjustments.contains(where: { $0.kind == .correction }) { lastMonth = max(lastMonth, closed.openMonth) }
-        struct Totals { var earned: Int64 = 0, reductions: Int64 = 0, clawbacks: Int64 = 0, corrections: Int64 = 0 }
+        struct Totals {
+            var earned: Int64 = 0, reductions: Int64 = 0, clawbacks: Int64 = 0, corrections: Int64 = 0
+            var notes: [CorrectionNote] = []
+        }
         var byReferrer: [String: [CalendarMonth: Totals]] = [:]
         for decision in result.decisions where decision.status == .payable {
             guard let date = decision.payableOn, isOpen(CalendarMonth(date)) else { continue }
@@ -24,13 +27,16 @@ enum Statements {
             case .reduction: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].reductions += record.amount
             case .clawback: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].clawbacks += record.amount
             case .tierAdjustment: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].earned += record.amount
-            case .correction: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].corrections += record.amount
+            case .correction:
+                byReferrer[record.referrer, default: [:]][record.month, default: Totals()].corrections += record.amount
+                byReferrer[record.referrer, default: [:]][record.month, default: Totals()].notes.append(
+                    CorrectionNote(corrects: record.corrects ?? record.decision, amount: record.amount, reason: record.reason))
             }
         }
         // A referrer's balance carried out of the last closed month continues in the open ones.
         var carriedFromClosed: [String: Int64] = [:]
         for row in closed?.statements ?? [] { carriedFromClosed[row.referrer] = row.carriedOut }
-        for (referrer, carried) in carriedFromClosed where carried != 0 && byReferrer[referrer] == nil { byReferrer[referrer] = [:] }
+        for referrer in carriedFromClosed.keys where byReferrer[referrer] == nil { byReferrer[referrer] = [:] }
         var rows = closed?.statements ?? []
         for referrer in byReferrer.keys {
             let months = byReferrer[referrer]!
@@ -46,7 +52,7 @@ enum Statements {
                 let paid = balance > 0 && balance >= plan.payoutMinimum ? balance : 0
                 rows.append(StatementRow(referrer: referrer, month: month, carriedIn: carried, earned: totals.earned,
                                          reductions: totals.reductions, clawbacks: totals.clawbacks, corrections: totals.corrections,
-                                         paid: paid, carriedOut: balance - paid))
+                                         paid: paid, carriedOut: balance - paid, notes: totals.notes))
                 carried = balance - paid
                 month = month.adding(months: 1)
             }
