@@ -99,7 +99,7 @@ public struct DecisionLog: Sendable {
         DispatchQueue.concurrentPerform(iterations: (total + chunk - 1) / chunk) { part in
             for index in (part * chunk)..<min(total, (part + 1) * chunk) {
                 rendered[index] = index < decisions.count
-                    ? log.head(log.record(decisions[index]))
+                    ? log.head(decisions[index])
                     : log.head(log.record(adjustments[index - decisions.count]))
             }
         }
@@ -127,76 +127,136 @@ public struct DecisionLog: Sendable {
         }
     }
 
-    func record(_ decision: Decision) -> [(String, JSON)] {
+    /// A decision record up to (not including) its `prev` member, written straight into
+    /// bytes (see `JSONWriter`): members in the order README's "Outputs" lists them.
+    func head(_ decision: Decision) -> [UInt8] {
         let trace = decision.trace
         let order = trace.order
-        var orderMembers: [(String, JSON)] = [
-            ("id", .string(order.id)), ("at", .string(Value.timestampText(order.at))), ("date", .string(order.localDate.description)),
-            ("channel", .string(order.channel)), ("customer", .string(redactor?.pseudonym(order.customer) ?? order.customer)), ("new_customer", .bool(order.isNewCustomer)),
-            ("currency", .string(order.currency)), ("net", .string(Value.moneyText(order.net, digits: order.netMinorUnits))),
-        ]
+        let currency = plan.currency
+        func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: currency.minorUnits) }
+        var out = JSONWriter(capacity: 2048)
+        out.beginObject()
+        out.string("id", decision.id)
+        out.string("type", "decision")
+        out.string("order", decision.order)
+        out.string("referrer", decision.referrer)
+        out.string("status", decision.status.rawValue)
+        out.string("outcome", shown(outcome(decision)))
+        out.string("amount", money(decision.amount))
+        out.string("rule_total", money(decision.ruleTotal))
+        out.string("currency", currency.code)
+        out.optionalString("payable_on", decision.payableOn?.description)
+        if let reason = decision.reason { out.string("reason", shown(reason)) }
+        out.beginArray("lines")
+        for line in decision.lines {
+            out.beginObject()
+            out.string("rule", line.rule)
+            out.string("amount", money(line.amount))
+            out.endObject()
+        }
+        out.endArray()
+        out.beginObject("trace")
+        out.beginObject("order")
+        out.string("id", order.id)
+        out.string("at", Value.timestampText(order.at))
+        out.string("date", order.localDate.description)
+        out.string("channel", order.channel)
+        out.string("customer", redactor?.pseudonym(order.customer) ?? order.customer)
+        out.bool("new_customer", order.isNewCustomer)
+        out.string("currency", order.currency)
+        out.string("net", Value.moneyText(order.net, digits: order.netMinorUnits))
         if let rate = order.rate {
-            orderMembers += [("fx_rate", .string(rate.description)), ("net_converted", money(order.convertedNet)),
-                             ("converted_to", .string(plan.currency.code))]
+            out.string("fx_rate", rate.description)
+            out.string("net_converted", money(order.convertedNet))
+            out.string("converted_to", currency.code)
         }
-        let touches: [JSON] = trace.touches.map { touch in
-            var members: [(String, JSON)] = [("evidence", .string(touch.evidence)), ("id", .string(touch.id)),
-                                              ("referrer", .string(touch.referrer)), ("at", .string(Value.timestampText(touch.at)))]
-            if !touch.code.isEmpty { members.append((touch.evidence == "survey" ? "answer" : "code", .string(shown(touch.code)))) }
-            members.append(("kept", .bool(touch.excluded == nil)))
-            if let why = touch.excluded { members.append(("excluded", .string(shown(why)))) }
-            return .object(members)
+        out.endObject()
+        out.beginArray("touches")
+        for touch in trace.touches {
+            out.beginObject()
+            out.string("evidence", touch.evidence)
+            out.string("id", touch.id)
+            out.string("referrer", touch.referrer)
+            out.string("at", Value.timestampText(touch.at))
+            if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code", shown(touch.code)) }
+            out.bool("kept", touch.excluded == nil)
+            if let why = touch.excluded { out.string("excluded", shown(why)) }
+            out.endObject()
         }
-        let rules: [JSON] = trace.rules.map { rule in
-            var members: [(String, JSON)] = [("rule", .string(rule.rule)), ("title", .string(rule.title)),
-                                              ("outcome", .string(rule.outcome.rawValue)), ("at", .string(rule.location))]
-            if let failed = rule.failed { members.append(("failed", .string(shown(failed)))) }
-            if let label = rule.label { members.append(("because", .string(label))) }
-            if !rule.saw.isEmpty { members.append(("saw", saw(rule.saw))) }
-            if let by = rule.replacedBy { members.append(("replaced_by", .string(by))) }
-            if let amount = rule.amount { members.append(("amount", money(amount))) }
-            if !rule.arithmetic.isEmpty { members.append(("arithmetic", .array(rule.arithmetic.map(JSON.string)))) }
-            return .object(members)
+        out.endArray()
+        out.string("evidence", trace.evidence)
+        out.string("model", trace.model)
+        out.beginObject("weights")
+        for weight in trace.weights { out.string(weight.referrer, weight.weight) }
+        out.endObject()
+        out.beginObject("credit")
+        out.string("weight", trace.credit.weight)
+        out.string("share", trace.credit.share)
+        out.string("net", money(trace.credit.net))
+        out.string("gross", money(trace.credit.gross))
+        out.string("shipping", money(trace.credit.shipping))
+        out.string("arithmetic", trace.credit.arithmetic)
+        out.endObject()
+        out.beginArray("fraud")
+        for check in trace.fraud {
+            out.beginObject()
+            out.string("check", check.reason)
+            out.string("subject", check.subject)
+            out.string("action", check.action)
+            out.string("condition", check.condition)
+            saw(check.saw, into: &out)
+            out.string("at", check.location)
+            out.endObject()
         }
-        let fraud: [JSON] = trace.fraud.map { check in
-            .object([("check", .string(check.reason)), ("subject", .string(check.subject)), ("action", .string(check.action)), ("condition", .string(check.condition)),
-                     ("saw", saw(check.saw)), ("at", .string(check.location))])
+        out.endArray()
+        out.beginArray("rules")
+        for rule in trace.rules {
+            out.beginObject()
+            out.string("rule", rule.rule)
+            out.string("title", rule.title)
+            out.string("outcome", rule.outcome.rawValue)
+            out.string("at", rule.location)
+            if let failed = rule.failed { out.string("failed", shown(failed)) }
+            if let label = rule.label { out.string("because", label) }
+            if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
+            if let by = rule.replacedBy { out.string("replaced_by", by) }
+            if let amount = rule.amount { out.string("amount", money(amount)) }
+            if !rule.arithmetic.isEmpty {
+                out.beginArray("arithmetic")
+                for line in rule.arithmetic { out.string(nil, line) }
+                out.endArray()
+            }
+            out.endObject()
         }
-        let adjustments: [JSON] = trace.adjustments.map { adjustment in
-            .object([("kind", .string(adjustment.kind)), ("rule", .string(adjustment.rule)), ("before", money(adjustment.before)),
-                     ("after", money(adjustment.after)), ("note", .string(shown(adjustment.note)))])
+        out.endArray()
+        out.beginArray("adjustments")
+        for adjustment in trace.adjustments {
+            out.beginObject()
+            out.string("kind", adjustment.kind)
+            out.string("rule", adjustment.rule)
+            out.string("before", money(adjustment.before))
+            out.string("after", money(adjustment.after))
+            out.string("note", shown(adjustment.note))
+            out.endObject()
         }
-        var members: [(String, JSON)] = [
-            ("id", .string(decision.id)), ("type", .string("decision")), ("order", .string(decision.order)),
-            ("referrer", .string(decision.referrer)), ("status", .string(decision.status.rawValue)),
-            ("outcome", .string(shown(outcome(decision)))),
-            ("amount", money(decision.amount)), ("rule_total", money(decision.ruleTotal)), ("currency", .string(plan.currency.code)),
-            ("payable_on", decision.payableOn.map { .string($0.description) } ?? .null),
-        ]
-        if let reason = decision.reason { members.append(("reason", .string(shown(reason)))) }
-        members.append(("lines", .array(decision.lines.map { .object([("rule", .string($0.rule)), ("amount", money($0.amount))]) })))
-        members.append(("trace", .object([
-            ("order", .object(orderMembers)),
-            ("touches", .array(touches)),
-            ("evidence", .string(trace.evidence)),
-            ("model", .string(trace.model)),
-            ("weights", .object(trace.weights.map { ($0.referrer, .string($0.weight)) })),
-            ("credit", .object([("weight", .string(trace.credit.weight)), ("share", .string(trace.credit.share)),
-                                ("net", money(trace.credit.net)), ("gross", money(trace.credit.gross)),
-                                ("shipping", money(trace.credit.shipping)), ("arithmetic", .string(trace.credit.arithmetic))])),
-            ("fraud", .array(fraud)),
-            ("rules", .array(rules)),
-            ("adjustments", .array(adjustments)),
-            ("resolution", trace.resolution.map { .string(shown($0)) } ?? .null),
-        ])))
-        return members
+        out.endArray()
+        out.optionalString("resolution", trace.resolution.map(shown))
+        out.endObject()
+        // The record stays open: `prev` and `hash` follow.
+        return out.bytes
     }
 
     /// Values a condition saw, by expression; an expression seen twice is written once
     /// (keys of a JSON object are unique, so that any JSON reader re-creates the line).
-    func saw(_ pairs: [(String, String)]) -> JSON {
-        var seen = Set<String>()
-        return .object(pairs.compactMap { seen.insert($0.0).inserted ? ($0.0, .string(shown($0.1))) : nil })
+    func saw(_ pairs: [(String, String)], into out: inout JSONWriter) {
+        out.beginObject("saw")
+        if pairs.count == 1 {
+            out.string(pairs[0].0, shown(pairs[0].1))
+        } else {
+            var seen = Set<String>()
+            for pair in pairs where seen.insert(pair.0).inserted { out.string(pair.0, shown(pair.1)) }
+        }
+        out.endObject()
     }
 
     /// The outcome in words: paid by named rules, blocked by a named rule, or no rule.
@@ -236,17 +296,31 @@ public struct DecisionLog: Sendable {
             }
         }
 
+        /// Decisions received and not yet handed to `queue` (touched by the runner's
+        /// thread only). Handing them over 256 at a time instead of one by one took the
+        /// run stage of the reference kit's medium data from 2.2 s to 1.6 s.
+        private var batch: [Decision] = []
+
         /// Takes one final decision.
         public func receive(_ decision: Decision) {
+            batch.append(decision)
+            if batch.count >= 256 { handOver() }
+        }
+
+        private func handOver() {
+            let decisions = batch
+            batch = []
+            batch.reserveCapacity(256)
             queue.async {
-                self.log.chain(self.log.head(self.log.record(decision)))
-                self.log.decisions += 1
+                for decision in decisions { self.log.chain(self.log.head(decision)) }
+                self.log.decisions += decisions.count
             }
         }
 
         /// Waits for every decision, appends the run's adjustments and returns the log,
         /// to be closed once the other outputs are known.
         public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
+            handOver()
             queue.sync {}
             log.append(decisions: [], adjustments: adjustments)
             return log

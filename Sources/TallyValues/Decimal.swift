@@ -72,12 +72,31 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        if scale == 0 { return String(significand) }
-        let negative = significand < 0
-        var digits = String(significand.magnitude)
-        while digits.count <= scale { digits = "0" + digits }
-        let cut = digits.index(digits.endIndex, offsetBy: -scale)
-        return (negative ? "-" : "") + digits[..<cut] + "." + digits[cut...]
+        if scale <= 0 { return scale == 0 ? String(significand) : String(significand) + String(repeating: "0", count: -scale) }
+        // Written in place from the right: every amount of every trace goes through here.
+        var magnitude = significand.magnitude
+        var digitCount = 1
+        var probe = magnitude / 10
+        while probe > 0 { digitCount += 1; probe /= 10 }
+        let integerDigits = max(1, digitCount - scale)
+        let length = (significand < 0 ? 1 : 0) + integerDigits + 1 + scale
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var index = length - 1
+            for _ in 0..<scale {
+                buffer[index] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+                index -= 1
+            }
+            buffer[index] = 46
+            index -= 1
+            for _ in 0..<integerDigits {
+                buffer[index] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+                index -= 1
+            }
+            if significand < 0 { buffer[0] = 45 }
+            return length
+        }
     }
 }
 

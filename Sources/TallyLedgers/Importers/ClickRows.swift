@@ -36,7 +36,7 @@ extension RowImporter {
                         if let last = bytes.last, last == 32 || last == 9 || last == 13 { return nil }
                         return bytes
                     }
-                    func text(_ column: Int?) -> String? { field(column).flatMap { String(validating: $0, as: UTF8.self) } }
+                    func text(_ column: Int?) -> String? { field(column).flatMap(UTF8Text.string) }
                     guard field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn), let at = Timestamp.parse(bytes: atBytes),
                           let referrerID = text(referrerColumn), let referrer = loader.ledgers.referrerIndex[referrerID],
                           let customer = text(customerColumn), let id = text(idColumn) else { return nil }

@@ -32,7 +32,7 @@ public struct CSVReader {
             let start = index == 0 ? 0 : ends[index - 1]
             // Through a buffer pointer: the generic Sequence initializer is several times slower.
             return bytes.withUnsafeBufferPointer { buffer in
-                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<ends[index]]), as: UTF8.self)
+                UTF8Text.string(UnsafeBufferPointer(rebasing: buffer[start..<ends[index]]))
             }
         }
     }

@@ -67,6 +67,17 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// The instant of click `index`, without building the record.
     public func instant(_ index: Int) -> Timestamp { Timestamp(secondsSinceEpoch: at[index]) }
 
+    /// The referrer (index into the referrers ledger) of click `index`.
+    public func referrer(_ index: Int) -> Int32 { referrers[index] }
+
+    /// The id of click `index`.
+    public func id(_ index: Int) -> String { ids[index] }
+
+    /// A text field of click `index` (empty when the table does not keep it).
+    public func text(_ field: Text, _ index: Int) -> String {
+        kept[field.column] ? texts[field.column][index] : ""
+    }
+
     /// The customer key of click `index`.
     public func customer(_ index: Int) -> String { customerKeys[Int(customerIndexes[index])] }
 

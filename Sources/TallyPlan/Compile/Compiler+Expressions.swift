@@ -6,7 +6,9 @@ extension PlanCompiler {
     /// Compiles a checked expression.
     mutating func compile(_ expression: Expression) -> Code {
         switch expression.kind {
-        case .number, .percent, .string, .bool, .date, .timestamp, .quantity, .list where isConstant(expression):
+        case .number, .percent, .string, .bool, .date, .timestamp, .quantity:
+            return .constant(constantValue(expression))
+        case .list where isConstant(expression):
             return .constant(constantValue(expression))
         case .list(let items):
             return .list(items.map { compile($0) })

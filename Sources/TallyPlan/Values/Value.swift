@@ -40,25 +40,59 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
     public static func durationText(_ seconds: Int64) -> String {
         if seconds == 0 { return "0 seconds" }
         var rest = seconds.magnitude
-        var parts: [String] = []
-        for (unit, size) in [("week", UInt64(604_800)), ("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)] where rest >= size {
+        var text = seconds < 0 ? "-" : ""
+        var first = true
+        for (unit, size) in durationUnits where rest >= size {
             // Weeks only when they are whole: `30 days` reads better than `4 weeks 2 days`.
-            if unit == "week", rest % size != 0 { continue }
+            if size == 604_800, rest % size != 0 { continue }
             let count = rest / size
             rest -= count * size
-            parts.append("\(count) \(unit)\(count == 1 ? "" : "s")")
+            if !first { text += " " }
+            first = false
+            text += String(count)
+            text += count == 1 ? unit.singular : unit.plural
         }
-        return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
+        return text
     }
+
+    private static let durationUnits: [((singular: String, plural: String), UInt64)] = [
+        ((" week", " weeks"), 604_800), ((" day", " days"), 86_400), ((" hour", " hours"), 3_600),
+        ((" minute", " minutes"), 60), ((" second", " seconds"), 1),
+    ]
 
     /// ISO-8601 in UTC.
     public static func timestampText(_ instant: Timestamp) -> String {
         let seconds = instant.secondsSinceEpoch
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
+        let rest = Int(seconds - days * 86_400)
         let date = CivilDate(daysSinceEpoch: Int(days))
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(date)T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+        guard (0...9999).contains(date.year) else {
+            func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            return "\(date)T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+        }
+        // Twenty ASCII bytes written in place: this runs for every touch and order of a run.
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ value: Int, _ count: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + count - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(48 + value % 10)
+                    value /= 10
+                }
+            }
+            put(date.year, 4, at: 0)
+            buffer[4] = 45
+            put(date.month, 2, at: 5)
+            buffer[7] = 45
+            put(date.day, 2, at: 8)
+            buffer[10] = 84
+            put(rest / 3600, 2, at: 11)
+            buffer[13] = 58
+            put(rest % 3600 / 60, 2, at: 14)
+            buffer[16] = 58
+            put(rest % 60, 2, at: 17)
+            buffer[19] = 90
+            return 20
+        }
     }
 
     var isTrue: Bool { if case .bool(true) = self { return true }; return false }

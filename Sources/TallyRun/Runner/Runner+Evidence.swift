@@ -52,20 +52,22 @@ extension Runner {
                                          excluded: "older than the lookback: \(Value.duration(age)) before the order, lookback \(Value.duration(lookback))"))
             }
             for index in window where order.at.secondsSinceEpoch - ledgers.clicks.instant(index).secondsSinceEpoch <= lookback {
-                let click = ledgers.clicks[index]
-                var touch = Touch(evidence: .click, at: click.at, referrer: click.referrer, click: index, code: "", id: click.id, sequence: index)
-                let screening = screenTouch(touch, click: click, order: view, customer: customer)
+                // The click's fields one by one: building the whole record for every touch
+                // was a third of the per-order time on the reference kit's medium data.
+                let at = ledgers.clicks.instant(index), referrer = ledgers.clicks.referrer(index), id = ledgers.clicks.id(index)
+                var touch = Touch(evidence: .click, at: at, referrer: referrer, click: index, code: "", id: id, sequence: index)
+                let screening = plan.touchChecks.isEmpty ? (rejection: nil, holds: [])
+                    : screenTouch(touch, click: ledgers.clicks[index], order: view, customer: customer)
                 touch.holds = screening.holds
-                result.clicksScreened.count(referrer: referrerID(click.referrer), channel: click.channel.isEmpty ? "(none)" : click.channel,
-                                            flagged: screening.rejection != nil || !screening.holds.isEmpty)
+                screened.count(referrer: referrer, channel: ledgers.clicks.text(.channel, index),
+                               flagged: screening.rejection != nil || !screening.holds.isEmpty)
                 if let rejection = screening.rejection {
-                    traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
-                                             excluded: rejection.text))
+                    traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: rejection.text))
                     result.touchesRejected["touch: " + rejection.reason, default: 0] += 1
                     continue
                 }
                 touches.append(touch)
-                traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "", excluded: nil))
+                traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: nil))
             }
         }
 

@@ -52,6 +52,8 @@ public struct Runner {
     var closed: ClosedBooks?
     /// Decision and adjustment ids this run produced (paid ones missing no longer stand).
     var produced = Set<String>()
+    /// Clicks screened and flagged, counted by referrer index and channel during the run.
+    var screened = ScreenedClicks()
     /// Receives each decision as soon as it is final, in processing order.
     var sink: (@Sendable (Decision) -> Void)?
     /// False keeps only what statements and the summary need of each trace, once the
@@ -100,6 +102,7 @@ public struct Runner {
         }
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
+        result.clicksScreened = screened.tally(referrers: ledgers.referrers)
         applyRefunds()
         correctAdjustments()
         result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf, closed: closed)
@@ -138,5 +141,30 @@ public struct Runner {
             }
             nextClick += 1
         }
+    }
+}
+
+/// Screened and flagged clicks, counted by referrer index and channel: an array slot
+/// per referrer instead of hashing its id for every touch of every order.
+struct ScreenedClicks {
+    var byReferrer: [(total: Int, flagged: Int)] = []
+    var byChannel: [String: (total: Int, flagged: Int)] = [:]
+
+    mutating func count(referrer: Int32, channel: String, flagged: Bool) {
+        let slot = Int(referrer)
+        if slot >= byReferrer.count { byReferrer += Array(repeating: (0, 0), count: slot + 1 - byReferrer.count) }
+        byReferrer[slot].total += 1
+        byChannel[channel.isEmpty ? "(none)" : channel, default: (0, 0)].total += 1
+        if flagged {
+            byReferrer[slot].flagged += 1
+            byChannel[channel.isEmpty ? "(none)" : channel]!.flagged += 1
+        }
+    }
+
+    func tally(referrers: [Referrer]) -> FraudTally {
+        var tally = FraudTally()
+        for (slot, counts) in byReferrer.enumerated() where counts.total > 0 { tally.byReferrer[referrers[slot].id] = counts }
+        tally.byChannel = byChannel
+        return tally
     }
 }
