@@ -179,7 +179,7 @@ public struct DecisionLog: Sendable {
             out.string("referrer", touch.referrer)
             out.string("at", Value.timestampText(touch.at))
             if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code", shown(touch.code)) }
-            out.bool("kept", touch.excluded == nil)
+            out.bool("kept", touch.isKept)
             if let why = touch.excluded { out.string("excluded", shown(why)) }
             out.endObject()
         }

@@ -96,7 +96,7 @@ public struct ProjectRun {
             }
         }
         let header = RunHeader(program: plan.name, rules: ProjectLoad.ruleDigests(loaded.program), rulesVersion: plan.rulesVersion,
-                               inputs: inputDigests(loaded.project), asOf: asOf, asOfGiven: recordAsOfAsGiven ?? (asOfText != nil),
+                               inputs: loaded.inputDigests, asOf: asOf, asOfGiven: recordAsOfAsGiven ?? (asOfText != nil),
                                redactionKey: redactionKey, tokenKeys: loaded.tokenKeys)
         run.header = header
         clock.lap("inputs digest")

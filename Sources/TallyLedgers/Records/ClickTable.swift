@@ -29,14 +29,14 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         }
     }
 
-    private var at: [Int64] = []
-    private var referrers: [Int32] = []
-    private var customerIndexes: [Int32] = []
-    private var ids: [String] = []
+    @usableFromInline private(set) var at: [Int64] = []
+    @usableFromInline private(set) var referrers: [Int32] = []
+    @usableFromInline private(set) var customerIndexes: [Int32] = []
+    @usableFromInline private(set) var ids: [String] = []
     private var files: [Int32] = []
     private var lines: [Int32] = []
     /// Customer keys, interned: most customers click many times.
-    private var customerKeys: [String] = []
+    @usableFromInline private(set) var customerKeys: [String] = []
     private var customerIndex: [String: Int32] = [:]
     /// Stored text columns (empty arrays for fields not kept).
     private var texts: [[String]]
@@ -64,13 +64,17 @@ public struct ClickTable: RandomAccessCollection, Sendable {
                      source: RowReference(file: Int(files[index]), line: Int(lines[index])))
     }
 
-    /// The instant of click `index`, without building the record.
+    /// The instant of click `index`, without building the record. (Inlinable, like the
+    /// other single-field readers: the runner calls them for every touch of every order.)
+    @inlinable
     public func instant(_ index: Int) -> Timestamp { Timestamp(secondsSinceEpoch: at[index]) }
 
     /// The referrer (index into the referrers ledger) of click `index`.
+    @inlinable
     public func referrer(_ index: Int) -> Int32 { referrers[index] }
 
     /// The id of click `index`.
+    @inlinable
     public func id(_ index: Int) -> String { ids[index] }
 
     /// A text field of click `index` (empty when the table does not keep it).
@@ -83,6 +87,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     /// The interned number of click `index`'s customer key; nil for a click with no key.
     /// The runner keeps customers' click windows by this number, not by hashing keys.
+    @inlinable
     public func customerNumber(_ index: Int) -> Int? {
         let number = Int(customerIndexes[index])
         return customerKeys[number].isEmpty ? nil : number

@@ -1,3 +1,4 @@
+import TallyPlan
 import TallyValues
 
 /// The status of a decision or adjustment record (DESIGN.md, "Outputs").
@@ -81,8 +82,37 @@ public struct TouchTrace: Sendable, Equatable {
     public var referrer: String
     public var at: Timestamp
     public var code: String
-    /// nil when kept.
-    public var excluded: String?
+    /// Why the touch was excluded, nil when kept.
+    public var excluded: String? {
+        get {
+            switch exclusion {
+            case nil: return nil
+            case .words(let words): return words
+            case .beyondLookback(let age, let lookback):
+                return "older than the lookback: \(Value.durationText(age)) before the order, lookback \(Value.durationText(lookback))"
+            }
+        }
+        set { exclusion = newValue.map(Exclusion.words) }
+    }
+    /// The exclusion as facts, put in words only when the trace is rendered (on the
+    /// renderer's core: the words were a tenth of evaluating an order).
+    var exclusion: Exclusion?
+    /// Whether the touch was kept (without putting the exclusion in words).
+    public var isKept: Bool { exclusion == nil }
+
+    enum Exclusion: Sendable, Equatable {
+        case words(String)
+        case beyondLookback(age: Int64, lookback: Int64)
+    }
+
+    public init(evidence: String, id: String, referrer: String, at: Timestamp, code: String, excluded: String?) {
+        self.evidence = evidence
+        self.id = id
+        self.referrer = referrer
+        self.at = at
+        self.code = code
+        self.exclusion = excluded.map(Exclusion.words)
+    }
 }
 
 /// The referrer's share and the split of the order's money.

@@ -46,10 +46,11 @@ extension Runner {
             let window = customerClicks[number].map(Int.init)
             let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch > lookback }
             for index in tooOld.suffix(3) {
-                let click = ledgers.clicks[index]
-                let age = order.at.secondsSinceEpoch - click.at.secondsSinceEpoch
-                traces.append(TouchTrace(evidence: "click", id: click.id, referrer: referrerID(click.referrer), at: click.at, code: "",
-                                         excluded: "older than the lookback: \(Value.duration(age)) before the order, lookback \(Value.duration(lookback))"))
+                let at = ledgers.clicks.instant(index)
+                var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(ledgers.clicks.referrer(index)),
+                                       at: at, code: "", excluded: nil)
+                trace.exclusion = .beyondLookback(age: order.at.secondsSinceEpoch - at.secondsSinceEpoch, lookback: lookback)
+                traces.append(trace)
             }
             for index in window where order.at.secondsSinceEpoch - ledgers.clicks.instant(index).secondsSinceEpoch <= lookback {
                 // The click's fields one by one: building the whole record for every touch
@@ -86,12 +87,12 @@ extension Runner {
     func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) -> [Touch] {
         let order = plan.attribution.evidence
         guard let strongest = order.first(where: { name in touches.contains { $0.evidence.rawValue == name } }) else {
-            for index in traces.indices where traces[index].excluded == nil {
+            for index in traces.indices where traces[index].isKept {
                 traces[index].excluded = "`\(traces[index].evidence)` is not listed under `evidence`"
             }
             return []
         }
-        for index in traces.indices where traces[index].excluded == nil && traces[index].evidence != strongest {
+        for index in traces.indices where traces[index].isKept && traces[index].evidence != strongest {
             traces[index].excluded = order.contains(traces[index].evidence)
                 ? "weaker evidence: `\(strongest)` is present and ranks higher"
                 : "`\(traces[index].evidence)` is not listed under `evidence`"

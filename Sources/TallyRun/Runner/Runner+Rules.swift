@@ -33,17 +33,19 @@ extension Runner {
     mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
         guard let referrer = scope.referrer, let order = scope.order, let credit = scope.credit else { return ([], []) }
         let readings = advanceTiers(referrer: referrer.index, order: order, credit: credit, customer: scope.customer?.id ?? "")
-        let candidates = Set((plan.rulesByKind[referrer.kind] ?? []) + plan.rulesForAnyKind)
+        let kind = rulesFor(kind: referrer.kind)
         var traces: [RuleTrace] = []
-        var matched: [Int: (amount: Int64, arithmetic: [String])] = [:]
+        traces.reserveCapacity(plan.rules.count)
+        // By rule index: the amount and arithmetic of each rule that matched.
+        var matched: [(amount: Int64, arithmetic: [String])?] = Array(repeating: nil, count: plan.rules.count)
+        var anyMatched = false
         for (index, rule) in plan.rules.enumerated() {
             var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
                                   amount: nil, arithmetic: [], location: rule.location)
-            if !candidates.contains(index) {
+            if !kind.candidates[index] {
                 trace.outcome = .notMatched
-                let kinds = rule.kinds ?? []
-                trace.failed = kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
-                trace.saw = [("referrer.kind", Value.string(referrer.kind).description)]
+                trace.failed = kindConditionTexts[index]
+                trace.saw = [("referrer.kind", kind.text)]
                 traces.append(trace)
                 continue
             }
@@ -76,13 +78,15 @@ extension Runner {
                 arithmetic.append(text)
             }
             matched[index] = (total, arithmetic)
+            anyMatched = true
             trace.amount = total
             trace.arithmetic = arithmetic
             traces.append(trace)
         }
+        guard anyMatched else { return ([], traces) }
         // `replaces`: a matching rule drops the rules it names (not transitively).
-        var replacedBy: [Int: String] = [:]
-        for index in matched.keys.sorted() {
+        var replacedBy: [String?] = Array(repeating: nil, count: plan.rules.count)
+        for index in plan.rules.indices where matched[index] != nil {
             for target in plan.rules[index].replaces where matched[target] != nil && replacedBy[target] == nil {
                 replacedBy[target] = plan.rules[index].id
             }
@@ -97,9 +101,22 @@ extension Runner {
             }
             lines.append(RuleLine(rule: rule.id, amount: payment.amount))
         }
-        let survivors = Set(matched.keys.filter { replacedBy[$0] == nil })
-        commitRetroactiveTiers(survivors: survivors, order: order)
+        if !pendingTierPayments.isEmpty {
+            let survivors = Set(plan.rules.indices.filter { matched[$0] != nil && replacedBy[$0] == nil })
+            commitRetroactiveTiers(survivors: survivors, order: order)
+        }
         return (lines, traces)
+    }
+
+    /// The rules a referrer kind can match, by rule index, and the kind as a trace shows
+    /// it: worked out once per kind, not for every decision.
+    mutating func rulesFor(kind: String) -> KindRules {
+        if let known = kindRules[kind] { return known }
+        var candidates = Array(repeating: false, count: plan.rules.count)
+        for index in (plan.rulesByKind[kind] ?? []) + plan.rulesForAnyKind { candidates[index] = true }
+        let rules = KindRules(candidates: candidates, text: Value.string(kind).description)
+        kindRules[kind] = rules
+        return rules
     }
 
     /// One pay clause's amount and its arithmetic in words.

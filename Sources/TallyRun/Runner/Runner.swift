@@ -54,6 +54,15 @@ public struct Runner {
     var produced = Set<String>()
     /// Clicks screened and flagged, counted by referrer index and channel during the run.
     var screened = ScreenedClicks()
+    /// Per referrer kind: which rules it can match.
+    var kindRules: [String: KindRules] = [:]
+    /// Per rule: its kind condition in words, for the traces of other kinds.
+    let kindConditionTexts: [String]
+
+    struct KindRules {
+        var candidates: [Bool]
+        var text: String
+    }
     /// Receives each decision as soon as it is final, in processing order.
     var sink: (@Sendable (Decision) -> Void)?
     /// False keeps only what statements and the summary need of each trace, once the
@@ -79,6 +88,10 @@ public struct Runner {
         self.ledgers = ledgers
         self.asOf = asOf
         self.interpreter = Interpreter(plan: plan)
+        self.kindConditionTexts = plan.rules.map { rule in
+            let kinds = rule.kinds ?? []
+            return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        }
         self.result = RunResult(asOf: asOf)
         self.aggregates = AggregateIndexes(specs: plan.aggregates, lookback: plan.attribution.lookbackSeconds)
         var surveys: [String: [SurveyAnswer]] = [:]
@@ -92,6 +105,12 @@ public struct Runner {
     }
 
     mutating func run() {
+        // Sized once: growing these by doubling copied them again and again (memmove and
+        // page faults were a third of evaluating the reference kit's large data).
+        result.decisions.reserveCapacity(ledgers.orders.count)
+        orderNets.reserveCapacity(ledgers.orders.count)
+        decisionsByOrder.reserveCapacity(ledgers.orders.count)
+        customers.reserveCapacity(ledgers.orders.count)
         for order in ledgers.orders {
             if order.at > asOf {
                 result.ordersAfterAsOf += 1
