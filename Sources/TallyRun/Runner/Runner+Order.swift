@@ -133,16 +133,14 @@ extension Runner {
             resolve(&pending[index])
             settle(&pending[index])
         }
-        var positions: [Int] = []
+        let first = result.decisions.count
         for var decision in pending {
             correct(&decision)
             sink?(decision)
             if !keepTraces { decision.trace = decision.trace.slim }
-            positions.append(result.decisions.count)
             result.decisions.append(decision)
         }
-        decisionsByOrder[order.id] = positions
-        orderNets[order.id] = (order.net, order.currency)
+        decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(pending.count), net: order.net, currency: order.currency)
     }
 
     /// A held decision with a resolution: released (it then follows the return-window

@@ -16,9 +16,11 @@ extension Runner {
                 result.refundsAfterAsOf += 1
                 continue
             }
-            guard let net = orderNets[refund.order], let positions = decisionsByOrder[refund.order] else {
+            guard let booked = decided[refund.order] else {
                 continue  // cancelled, unattributed or after the as-of instant: nothing to claw back
             }
+            let net = (net: booked.net, currency: booked.currency)
+            let positions = booked.positions
             let total = (refunded[refund.order] ?? 0) + refund.amount
             refunded[refund.order] = total
             var clamped = total
