@@ -26,7 +26,7 @@ extension RowImporter {
         defer { loader.ledgers.clicks = clicks }
         while table.nextDelimited(into: &csvRow) {
             loader.ledgers.counts[file].read += 1
-            let plain: (at: Timestamp, atText: String, referrer: Int32, customer: String, id: String)? =
+            let plain: (at: Timestamp, atText: String, referrer: Int32, customer: Int32, id: String)? =
                 csvRow.problem == nil && csvRow.count == headerCount ? csvRow.bytes.withUnsafeBufferPointer { buffer in
                     func field(_ column: Int?) -> UnsafeBufferPointer<UInt8>? {
                         guard let column else { return UnsafeBufferPointer(start: nil, count: 0) }
@@ -39,12 +39,13 @@ extension RowImporter {
                     func text(_ column: Int?) -> String? { field(column).flatMap(UTF8Text.string) }
                     guard field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn), let at = Timestamp.parse(bytes: atBytes),
                           let referrerID = text(referrerColumn), let referrer = loader.ledgers.referrerIndex[referrerID],
-                          let customer = text(customerColumn), let id = text(idColumn) else { return nil }
+                          let customerBytes = field(customerColumn), UTF8Text.isValid(customerBytes),
+                          let id = text(idColumn) else { return nil }
                     for (slot, entry) in textColumns.enumerated() {
                         guard let value = text(entry.column) else { return nil }
                         texts[slot] = value
                     }
-                    return (at, String(decoding: atBytes, as: UTF8.self), referrer, customer, id)
+                    return (at, String(decoding: atBytes, as: UTF8.self), referrer, clicks.internCustomer(customerBytes), id)
                 } : nil
             guard let plain else {
                 // The general path, with the table handed back for the row.

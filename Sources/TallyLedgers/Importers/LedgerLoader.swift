@@ -63,7 +63,9 @@ public struct LedgerLoader {
         let rejectsBefore = ledgers.rejects.count, problemsBefore = ledgers.fileProblems.count
         let clicks = Box(self)
         let others = Box(self)
+        let timing = ProcessInfo.processInfo.environment["TALLY_TIMING"] != nil
         DispatchQueue.concurrentPerform(iterations: 2) { part in
+            let start = DispatchTime.now().uptimeNanoseconds
             if part == 0 {
                 clicks.value.load(.clicks)
             } else {
@@ -71,6 +73,10 @@ public struct LedgerLoader {
                     others.value.load(kind)
                     if kind == .orders { others.value.finishOrders() }
                 }
+            }
+            if timing {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                FileHandle.standardError.write(Data("timing:   \(part == 0 ? "clicks" : "orders, refunds, surveys") \(String(format: "%.3f", seconds)) s\n".utf8))
             }
         }
         self = others.value

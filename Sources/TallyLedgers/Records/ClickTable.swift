@@ -36,8 +36,8 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     private var files: [Int32] = []
     private var lines: [Int32] = []
     /// Customer keys, interned: most customers click many times.
-    @usableFromInline private(set) var customerKeys: [String] = []
-    private var customerIndex: [String: Int32] = [:]
+    private var customers = KeyInterner()
+    @usableFromInline var customerKeys: [String] { customers.keys }
     /// Stored text columns (empty arrays for fields not kept).
     private var texts: [[String]]
     private let kept: [Bool]
@@ -95,12 +95,12 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     /// The interned number of a customer key, if any click has it.
     public func customerNumber(of key: String) -> Int? {
-        guard !key.isEmpty, let number = customerIndex[key] else { return nil }
+        guard !key.isEmpty, let number = customers.number(of: key) else { return nil }
         return Int(number)
     }
 
     /// How many distinct customer keys the clicks have.
-    public var customerCount: Int { customerKeys.count }
+    public var customerCount: Int { customers.count }
 
     /// Every personal identifier the table holds: customer keys, ip addresses and
     /// device ids (of the columns kept), for redaction.
@@ -113,36 +113,25 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     /// Appends a click from its parts; `texts` holds a value for every text field, in
     /// `Text.allCases` order (those not kept are ignored).
-    mutating func append(at instant: Timestamp, referrer: Int32, customer: String, id: String, source: RowReference, texts: [String]) {
+    mutating func append(at instant: Timestamp, referrer: Int32, customer: Int32, id: String, source: RowReference, texts: [String]) {
         at.append(instant.secondsSinceEpoch)
         referrers.append(referrer)
-        customerIndexes.append(intern(customer))
+        customerIndexes.append(customer)
         ids.append(id)
         files.append(Int32(source.file))
         lines.append(Int32(source.line))
         for column in texts.indices where kept[column] { self.texts[column].append(texts[column]) }
     }
 
-    private mutating func intern(_ customer: String) -> Int32 {
-        if let known = customerIndex[customer] { return known }
-        let key = Int32(customerKeys.count)
-        customerKeys.append(customer)
-        customerIndex[customer] = key
-        return key
+    /// The number of a customer key given as bytes, interning it when new.
+    mutating func internCustomer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        customers.intern(bytes) { String(decoding: bytes, as: UTF8.self) }
     }
 
     public mutating func append(_ click: Click) {
         at.append(click.at.secondsSinceEpoch)
         referrers.append(click.referrer)
-        let key: Int32
-        if let known = customerIndex[click.customer] {
-            key = known
-        } else {
-            key = Int32(customerKeys.count)
-            customerKeys.append(click.customer)
-            customerIndex[click.customer] = key
-        }
-        customerIndexes.append(key)
+        customerIndexes.append(customers.intern(click.customer))
         ids.append(click.id)
         files.append(Int32(click.source.file))
         lines.append(Int32(click.source.line))
