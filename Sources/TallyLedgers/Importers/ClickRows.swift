@@ -66,5 +66,6 @@ extension RowImporter {
                           source: RowReference(file: file, line: csvRow.line), texts: texts)
             loader.accept(file)
         }
+        if duplicates.wentBackInTime { loader.clicksOutOfOrder = true }
     }
 }

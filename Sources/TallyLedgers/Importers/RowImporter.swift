@@ -53,6 +53,7 @@ struct RowImporter {
         }
         while let row = table.next() { importRow(row) }
         if source.kind == .orders { orders.flush(into: &loader) }
+        if duplicates.wentBackInTime { loader.clicksOutOfOrder = true }
     }
 
     /// Imports one row: rejects it with the reason, or adds it to its ledger. `counted`:
@@ -341,6 +342,9 @@ struct DuplicateFilter {
     private var group: [(raw: [UInt8], line: Int)] = []
     private var seen: [[UInt8]: Int] = [:]
     private var keepAll = false
+
+    /// Whether the rows went back in time at some point.
+    var wentBackInTime: Bool { keepAll }
 
     mutating func check(_ raw: [UInt8], line: Int, at: String) -> Int? {
         if keepAll {

@@ -44,6 +44,8 @@ public struct CSVReader {
     private var finished = false
     private var line = 1
     private var firstChunk = true
+    /// Bytes left to read when the reader covers part of a file.
+    private var remaining = Int.max
     static let chunkSize = 1 << 20
 
     /// Opens `path`; nil when it cannot be read.
@@ -53,10 +55,22 @@ public struct CSVReader {
         self.delimiter = delimiter
     }
 
+    /// Reads the bytes `range` of `path` only, whose first line is line `line` of the
+    /// file (for a file read in parts; the range starts at a line).
+    init?(path: String, delimiter: UInt8, range: Range<Int>, line: Int) {
+        guard let handle = FileHandle(forReadingAtPath: path), (try? handle.seek(toOffset: UInt64(range.lowerBound))) != nil else { return nil }
+        self.handle = handle
+        self.delimiter = delimiter
+        self.remaining = range.count
+        self.line = line
+        self.firstChunk = range.lowerBound == 0
+    }
+
     /// Refills the buffer; false at end of file.
     private mutating func refill() -> Bool {
         if finished { return false }
-        let data = handle.readData(ofLength: CSVReader.chunkSize)
+        let data = remaining > 0 ? handle.readData(ofLength: min(CSVReader.chunkSize, remaining)) : Data()
+        remaining -= data.count
         if data.isEmpty {
             finished = true
             try? handle.close()

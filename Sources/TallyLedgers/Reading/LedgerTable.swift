@@ -19,7 +19,7 @@ struct LedgerTable {
         var raw: [UInt8]
     }
 
-    private var reader: Reader
+    fileprivate(set) var reader: Reader
     /// Our field name for each slot.
     let fields: [String]
     /// Their column name for each slot (for rejects), or the field name.
@@ -127,6 +127,21 @@ extension LedgerTable {
     }
 
     var headerCount: Int { header.count }
+
+    /// The header position of one of our fields, whether it is read or not.
+    func headerColumn(of field: String) -> Int? {
+        guard let slot = fields.firstIndex(of: field) else { return nil }
+        return header.firstIndex(of: columnNames[slot])
+    }
+
+    /// The same table reading only the bytes `range` of its file, whose first line is
+    /// `line` (a part of a file read in parts); nil when it cannot be opened.
+    func reading(path: String, delimiter: UInt8, range: Range<Int>, line: Int) -> LedgerTable? {
+        guard let part = CSVReader(path: path, delimiter: delimiter, range: range, line: line) else { return nil }
+        var table = self
+        table.reader = .csv(part)
+        return table
+    }
     var hasConstants: Bool { !constants.isEmpty }
 
     /// A row of named fields from a CSV row, with its problems.

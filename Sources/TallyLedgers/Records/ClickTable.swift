@@ -140,6 +140,19 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         for (column, value) in values.enumerated() where kept[column] { texts[column].append(value) }
     }
 
+    /// Appends the clicks of another table (the second half of a file read in two),
+    /// numbering its customer keys in this table.
+    mutating func append(contentsOf other: ClickTable) {
+        let renumber = other.customers.keys.map { customers.intern($0) }
+        at += other.at
+        referrers += other.referrers
+        customerIndexes += other.customerIndexes.map { renumber[Int($0)] }
+        ids += other.ids
+        files += other.files
+        lines += other.lines
+        for column in texts.indices where kept[column] { texts[column] += other.texts[column] }
+    }
+
     /// Orders the clicks by (instant, file, line): a no-op for the usual time-ordered file.
     public mutating func sortByTime() {
         var sorted = true

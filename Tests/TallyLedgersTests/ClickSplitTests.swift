@@ -1,0 +1,82 @@
+import Foundation
+@testable import TallyLedgers
+import TallySource
+import TallyTestSupport
+import TallyValues
+import XCTest
+
+/// A large clicks file is read in two parts on two cores: the result must be the one of
+/// reading it whole, rejects, duplicates and line numbers included.
+final class ClickSplitTests: XCTestCase {
+    func load(_ project: ScratchProject, split: Bool) throws -> Ledgers {
+        let (file, diagnostics) = ProjectFile.load(project.folder.appendingPathComponent("tally.yaml").path)
+        XCTAssertEqual(diagnostics.map(\.message), [])
+        var settings = project.settings
+        settings.splitClicksAbove = split ? 0 : Int.max
+        return LedgerLoader.load(try XCTUnwrap(file), settings: settings)
+    }
+
+    func assertSame(_ whole: Ledgers, _ parts: Ledgers, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(parts.clicks.map { "\($0.id) \($0.at.secondsSinceEpoch) \($0.referrer) \($0.customer) \($0.source.line)" },
+                       whole.clicks.map { "\($0.id) \($0.at.secondsSinceEpoch) \($0.referrer) \($0.customer) \($0.source.line)" }, file: file, line: line)
+        XCTAssertEqual(parts.rejects.map { "\($0.line) \($0.column) \($0.reason)" }, whole.rejects.map { "\($0.line) \($0.column) \($0.reason)" },
+                       file: file, line: line)
+        XCTAssertEqual(parts.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] }, whole.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] },
+                       file: file, line: line)
+        XCTAssertEqual(parts.clicks.customerCount, whole.clicks.customerCount, file: file, line: line)
+    }
+
+    /// Time-ordered clicks with duplicates, bad rows and repeated timestamps throughout.
+    func clicks(rows: Int, shuffledTail: Bool = false) -> String {
+        var random = SeededRandom(seed: 7)
+        var text = "id,at,referrer,customer,channel\n"
+        var second = 1_767_225_600
+        var lines: [String] = []
+        for index in 0..<rows {
+            if random.next() % 3 != 0 { second += Int(random.next() % 90) }
+            let at = Timestamp(secondsSinceEpoch: Int64(second))
+            let stamp = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(at.secondsSinceEpoch)))
+            let referrer = random.next() % 50 == 0 ? "R9" : (random.next() % 2 == 0 ? "R1" : "R2")
+            var row = "c\(index),\(random.next() % 40 == 0 ? "2026-02-30T00:00:00Z" : stamp),\(referrer),cust\(random.next() % 97),web"
+            if random.next() % 60 == 0 { row = "c\(index),\(stamp),R1,,  web " }
+            lines.append(row)
+            if random.next() % 25 == 0 { lines.append(row) }  // an exact duplicate
+        }
+        if shuffledTail { lines.append(lines[3]) ; lines.append("late,2025-12-31T23:00:00Z,R1,cust1,web") }
+        text += lines.joined(separator: "\n") + "\n"
+        return text
+    }
+
+    func testAFileReadInTwoPartsGivesWhatReadingItWholeGives() throws {
+        let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks(rows: 3000)],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { project.remove() }
+        let path = project.folder.appendingPathComponent("clicks.csv").path
+        let cut = try XCTUnwrap(ClickSplit.find(path: path, delimiter: 44, atColumn: 1, minimumSize: 0), "the file is cut in two")
+        XCTAssertGreaterThan(cut.middleLine, 1000)
+        let whole = try load(project, split: false)
+        XCTAssertGreaterThan(whole.rejects.count, 50)
+        XCTAssertGreaterThan(whole.counts[1].duplicates, 50)
+        assertSame(whole, try load(project, split: true))
+    }
+
+    func testAFileNotInTimeOrderIsReadWhole() throws {
+        let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks(rows: 2000, shuffledTail: true)],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { project.remove() }
+        let whole = try load(project, split: false)
+        XCTAssertEqual(whole.clicks.first?.id, "late", "the late row is taken and sorted first")
+        assertSame(whole, try load(project, split: true))
+    }
+
+    func testCRLFAndATSVFile() throws {
+        let text = clicks(rows: 1500).replacingOccurrences(of: "\n", with: "\r\n")
+        let tsv = clicks(rows: 1500).replacingOccurrences(of: ",", with: "\t")
+        for (name, body) in [("clicks.csv", text), ("clicks.tsv", tsv)] {
+            let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, name: body],
+                                             ledgers: "  referrers: referrers.csv\n  clicks: \(name)\n")
+            defer { project.remove() }
+            assertSame(try load(project, split: false), try load(project, split: true))
+        }
+    }
+}
