@@ -57,9 +57,29 @@ public struct DecisionLog: Sendable {
     mutating func chain(_ head: [UInt8]) {
         previous = HashChain.seal(head, previous: previous, into: &bytes)
         count += 1
-        if let file, bytes.count >= 1 << 22 {
-            file.write(Data(bytes))
-            bytes.removeAll(keepingCapacity: true)
+        if file != nil, bytes.count >= 1 << 22 { flush() }
+    }
+
+    /// Why writing to `file` failed (a full disk), once it has; later bytes are dropped.
+    public private(set) var writeProblem: String?
+
+    /// Writes the pending bytes to `file` (through write(2): Foundation's `write(_:)`
+    /// traps on a full disk instead of telling).
+    mutating func flush() {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        guard let file, writeProblem == nil else { return }
+        let descriptor = file.fileDescriptor
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    writeProblem = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
         }
     }
 
@@ -71,7 +91,7 @@ public struct DecisionLog: Sendable {
                 ("adjustments", .int(Int64(adjustments))),
                 ("outputs", .array(outputs.map { .object([("file", .string($0.name)), ("sha256", .string($0.sha256 ?? ""))]) }))])
         if let file {
-            file.write(Data(bytes))
+            flush()
             bytes = []
             try? file.close()
             self.file = nil
@@ -291,8 +311,7 @@ public struct DecisionLog: Sendable {
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
             if let file {
                 log.file = file
-                file.write(Data(log.bytes))
-                log.bytes = []
+                log.flush()
             }
         }
 

@@ -46,6 +46,12 @@ public struct Redactor: Sendable {
         var out = ""
         var word = ""
         func flush() {
+            defer { word = "" }
+            // The whole word first: `2001:db8::` ends in colons of its own.
+            if !word.isEmpty, isIdentifier(word) {
+                out += pseudonym(word)
+                return
+            }
             var trailing = ""
             while let last = word.last, last == "." || last == ":" {
                 trailing = String(last) + trailing
@@ -53,7 +59,6 @@ public struct Redactor: Sendable {
             }
             if !word.isEmpty { out += isIdentifier(word) ? pseudonym(word) : word }
             out += trailing
-            word = ""
         }
         for character in text {
             if character.isLetter || character.isNumber || "@._+:-".contains(character) {
@@ -71,8 +76,13 @@ public struct Redactor: Sendable {
         if sensitive.contains(word.lowercased()) { return true }
         // An email: something@domain.tld.
         if let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") { return true }
-        // IPv4: four numbers up to 255.
-        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        // IPv4, also with a port: four numbers up to 255 (`10.1.2.3`, `10.1.2.3:8080`).
+        var address = Substring(word)
+        if let colon = word.lastIndex(of: ":"), !word[word.index(after: colon)...].isEmpty,
+           word[word.index(after: colon)...].allSatisfy(\.isNumber), word[..<colon].contains(".") {
+            address = word[..<colon]
+        }
+        let parts = address.split(separator: ".", omittingEmptySubsequences: false)
         if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && Int($0).map { $0 <= 255 } == true }) {
             return true
         }

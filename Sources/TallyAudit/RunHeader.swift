@@ -19,8 +19,9 @@ public struct RunHeader: Sendable {
     public var inputs: [(ledger: String, file: FileDigest)]
     public var inputsDigest: String
     public var asOf: Timestamp
-    /// True when `--as-of` was given; otherwise the latest event of the ledgers.
-    public var asOfGiven: Bool
+    /// Where the as-of instant came from: `--as-of`, `latest event` (of the ledgers) or
+    /// `end of closed months` (the latest event was earlier).
+    public var asOfSource: String
     /// The fingerprint of the redaction key when personal identifiers were replaced by
     /// pseudonyms (`--redact`), nil otherwise.
     public var redactionKey: String?
@@ -29,14 +30,14 @@ public struct RunHeader: Sendable {
     public var tokenKeys: [(id: String, fingerprint: String)]
 
     public init(program: String, rules: [FileDigest], rulesVersion: String, inputs: [(ledger: String, file: FileDigest)],
-                asOf: Timestamp, asOfGiven: Bool, redactionKey: String?, tokenKeys: [(id: String, fingerprint: String)]) {
+                asOf: Timestamp, asOfSource: String, redactionKey: String?, tokenKeys: [(id: String, fingerprint: String)]) {
         self.program = program
         self.rules = rules
         self.rulesVersion = rulesVersion
         self.inputs = inputs
         self.inputsDigest = Digest.manifest(inputs.map(\.file))
         self.asOf = asOf
-        self.asOfGiven = asOfGiven
+        self.asOfSource = asOfSource
         self.redactionKey = redactionKey
         self.tokenKeys = tokenKeys
     }
@@ -51,7 +52,7 @@ public struct RunHeader: Sendable {
             ("inputs_digest", .string(inputsDigest)),
             ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ("sha256", digest($0.file))]) })),
             ("parameters", .object([("as_of", .string(Value.timestampText(asOf))),
-                                    ("as_of_from", .string(asOfGiven ? "--as-of" : "latest event")),
+                                    ("as_of_from", .string(asOfSource)),
                                     ("redact", .bool(redacted)),
                                     ("redaction_key", redactionKey.map(JSON.string) ?? .null),
                                     ("token_keys", .array(tokenKeys.map { .object([("id", .string($0.id)), ("fingerprint", .string($0.fingerprint))]) }))])),

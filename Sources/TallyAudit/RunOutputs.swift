@@ -8,8 +8,11 @@ import TallyValues
 /// The files a run writes into its output folder, rendered as text: identical inputs,
 /// rules and as-of give byte-identical files (no wall clock, no hashing order).
 public struct RunOutputs {
-    /// `decisions.jsonl` as bytes, when it was kept in memory.
+    /// `decisions.jsonl` as bytes, when it was kept in memory: empty when the run
+    /// streamed it into its output folder (`decisionsFile`).
     public var decisionBytes: [UInt8]
+    /// Why streaming `decisions.jsonl` to its file failed, if it did.
+    public var writeProblem: String?
     public var decisions: String { String(decoding: decisionBytes, as: UTF8.self) }
     /// Where `decisions.jsonl` was written during the run instead (renamed by `write`).
     public var decisionsFile: String?
@@ -44,6 +47,7 @@ public struct RunOutputs {
             .map { FileDigest(name: $0.0, sha256: Digest.sha256($0.1)) })
         decisionBytes = log.bytes
         decisionsHash = log.lastHash
+        writeProblem = log.writeProblem
     }
 
     /// `statements.csv`: a `total` line per referrer and month, preceded by a
@@ -67,9 +71,10 @@ public struct RunOutputs {
         return csv
     }
 
-    /// The file a run streams its decision records into before `write` names it.
+    /// The file a run streams its decision records into before `write` names it (one
+    /// per process: two runs into one folder do not share it).
     public static func partialDecisions(in folder: String) -> String {
-        (folder as NSString).appendingPathComponent(".decisions.jsonl.partial")
+        (folder as NSString).appendingPathComponent(".decisions.jsonl.partial-\(getpid())")
     }
 
     /// Writes the four files into `folder` (created if needed).
@@ -78,7 +83,8 @@ public struct RunOutputs {
         let url = URL(fileURLWithPath: folder)
         if let decisionsFile {
             let target = url.appendingPathComponent("decisions.jsonl").path
-            if rename(decisionsFile, target) != 0 { throw CocoaError(.fileWriteUnknown) }
+            if let writeProblem { throw OutputProblem(words: writeProblem) }
+            if rename(decisionsFile, target) != 0 { throw OutputProblem(words: "\(target): " + String(cString: strerror(errno))) }
         } else {
             try writeDecisions(to: url)
         }
@@ -91,6 +97,12 @@ public struct RunOutputs {
         try decisionBytes.withUnsafeBytes { try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!), count: $0.count, deallocator: .none)
             .write(to: url.appendingPathComponent("decisions.jsonl"), options: .atomic) }
     }
+}
+
+/// Why an output file could not be written, in words.
+public struct OutputProblem: Error, CustomStringConvertible {
+    public var words: String
+    public var description: String { words }
 }
 
 /// Counts in and out, totals, fraud, warnings: `summary.json` and the lines printed after a run.

@@ -40,6 +40,11 @@ public struct PeriodClose {
         // names its decisions by the hash of their end record.
         let folder = output ?? loaded.project.output
         let closedFolder = ((folder as NSString).appendingPathComponent("closes") as NSString).appendingPathComponent(period.description)
+        // A ledger cut back by whole closes still chains; the runs those closes kept say
+        // that the months were closed.
+        if FileManager.default.fileExists(atPath: closedFolder) {
+            return PeriodClose(text: "tally close: `\(closedFolder)` holds a run that closed \(period) already, but the paid ledger does not record that close: records may have been removed from its end; if an earlier close of \(period) did not complete, remove that folder and close again\n", exitCode: 2)
+        }
         let run = ProjectRun.run(project, asOf: asOf, output: closedFolder, write: true, keepTraces: false, loaded: load)
         if let problem = run.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
         guard let result = run.result, let header = run.header, let outputs = run.outputs, let contents = run.paidLedger else {

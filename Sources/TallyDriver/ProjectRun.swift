@@ -43,11 +43,12 @@ public struct ProjectRun {
     /// trace once its record is rendered (the `tally run` command): outputs are the same,
     /// memory stays flat.
     /// `loaded` is the project already loaded (`tally close` runs twice over one load).
-    /// `recordAsOfAsGiven` overrides what the header says of the as-of (`tally verify`
-    /// re-runs at the header's instant and must write the same header).
+    /// `asOfSource` overrides what the header says of the as-of, and `reproducing` lets
+    /// the as-of fall inside closed months (`tally verify` re-runs at the header's instant
+    /// and must write the same header, whatever was closed since).
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
                            program: String? = nil, redact: Bool = false, keepTraces: Bool = true,
-                           recordAsOfAsGiven: Bool? = nil, loaded preloaded: ProjectLoad? = nil) -> ProjectRun {
+                           asOfSource: String? = nil, reproducing: Bool = false, loaded preloaded: ProjectLoad? = nil) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: preloaded ?? ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -69,12 +70,14 @@ public struct ProjectRun {
             run.usageError = "\(relative(loaded.project.paid, to: loaded.project.folder))\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)"
             return run
         }
+        var source = asOfText == nil ? "latest event" : "--as-of"
         if let through = run.paidLedger?.books?.through {
             // A closed month is final: a run must see at least what was paid.
             let closedEnd = Timestamp(secondsSinceEpoch: plan.clock.startOfDay(through.adding(months: 1).firstDay).secondsSinceEpoch - 1)
             if asOfText == nil {
+                if asOf < closedEnd { source = "end of closed months" }
                 asOf = max(asOf, closedEnd)
-            } else if asOf < closedEnd {
+            } else if asOf < closedEnd, !reproducing {
                 run.usageError = "the books are closed through \(through): a run as of \(Value.timestampText(asOf)) would see less than was paid; run as of \(through.adding(months: 1).firstDay.adding(days: -1)) or later"
                 return run
             }
@@ -96,7 +99,7 @@ public struct ProjectRun {
             }
         }
         let header = RunHeader(program: plan.name, rules: ProjectLoad.ruleDigests(loaded.program), rulesVersion: plan.rulesVersion,
-                               inputs: loaded.inputDigests, asOf: asOf, asOfGiven: recordAsOfAsGiven ?? (asOfText != nil),
+                               inputs: loaded.inputDigests, asOf: asOf, asOfSource: asOfSource ?? source,
                                redactionKey: redactionKey, tokenKeys: loaded.tokenKeys)
         run.header = header
         clock.lap("inputs digest")
@@ -131,7 +134,9 @@ public struct ProjectRun {
             do {
                 try outputs.write(to: folder)
             } catch {
-                run.usageError = "cannot write the outputs to `\(folder)`: \(error.localizedDescription)"
+                // Nothing half-written stays behind.
+                if let partial = outputs.decisionsFile { try? FileManager.default.removeItem(atPath: partial) }
+                run.usageError = "cannot write the outputs to `\(folder)`: \((error as? OutputProblem)?.words ?? error.localizedDescription)"
             }
         }
         return run

@@ -50,7 +50,7 @@ public struct Verification {
         let recordedRules = (header["rules"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
         findings += compare(recorded: recordedRules, now: ProjectLoad.ruleDigests(loaded.program), what: "rule file")
         let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
-        findings += compare(recorded: recordedInputs, now: ProjectRun.inputDigests(loaded.project).map(\.file), what: "input")
+        findings += compare(recorded: recordedInputs, now: loaded.inputDigests.map(\.file), what: "input")
         let parameters = header["parameters"] as? [String: Any] ?? [:]
         let recordedKeys = (parameters["token_keys"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["id"] as? String ?? "", sha256: $0["fingerprint"] as? String) }
         findings += compare(recorded: recordedKeys, now: loaded.tokenKeys.map { FileDigest(name: $0.id, sha256: $0.fingerprint) }, what: "token key")
@@ -58,7 +58,7 @@ public struct Verification {
         let asOf = parameters["as_of"] as? String
         let redact = parameters["redact"] as? Bool ?? false
         let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false,
-                                 recordAsOfAsGiven: parameters["as_of_from"] as? String == "--as-of")
+                                 asOfSource: parameters["as_of_from"] as? String, reproducing: true, loaded: load)
         if let problem = run.usageError ?? run.load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
         guard let outputs = run.outputs else {
             return Verification(text: "tally verify: the project does not run; run `tally check`\n", exitCode: 1)

@@ -79,4 +79,37 @@ final class ClickSplitTests: XCTestCase {
             assertSame(try load(project, split: false), try load(project, split: true))
         }
     }
+
+    /// Rows the fast path must leave to the general one: a `timestamps:` layout, and bytes
+    /// outside ASCII in a column the general path validates.
+    func testRowsTheFastPathLeavesToTheGeneralPath() throws {
+        let clicks = "id,at,referrer,customer,campaign\nc1,2026-04-03 10:00:00+00:00,R1,ann,spring\nc2,2026-03-05T10:00:00Z,R1,bob,spring\n"
+        let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks:\n    path: clicks.csv\n    timestamps: \"%Y-%d-%m %H:%M:%S%z\"\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        XCTAssertEqual(ledgers.clicks.map(\.at), [Timestamp.parse("2026-03-04T10:00:00Z")!], "the layout reads day before month")
+        XCTAssertEqual(ledgers.rejects.map(\.line), [3])
+
+        let bytes = Array("id,at,referrer,customer,campaign\nc1,2026-03-05T10:00:00Z,R1,ann,camp".utf8) + [0xFF, 0xFE] + Array("\nc2,2026-03-05T11:00:00Z,R1,jos\u{E9},x\n".utf8)
+        let invalid = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers], ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { invalid.remove() }
+        try Data(bytes).write(to: invalid.folder.appendingPathComponent("clicks.csv"))
+        let loaded = try invalid.load()
+        XCTAssertEqual(loaded.rejects.map { "\($0.line) \($0.reason)" }, ["2 the text is not valid UTF-8"])
+        XCTAssertEqual(loaded.clicks.map(\.customer), ["jos\u{E9}"])
+    }
+
+    /// Customer keys that differ only in Unicode normalisation are one customer, as with
+    /// `String` equality.
+    func testCustomerKeysKeepStringEquality() throws {
+        let clicks = "id,at,referrer,customer\nc1,2026-03-05T10:00:00Z,R1,jos\u{E9}\nc2,2026-03-05T11:00:00Z,R1,jose\u{301}\nc3,2026-03-05T12:00:00Z,R1,ann\nc4,2026-03-05T13:00:00Z,R2,ann\n"
+        let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        XCTAssertEqual(ledgers.clicks.customerCount, 2)
+        XCTAssertEqual(ledgers.clicks.customerNumber(of: "jos\u{E9}"), ledgers.clicks.customerNumber(0))
+        XCTAssertEqual(ledgers.clicks.customerNumber(of: "jose\u{301}"), ledgers.clicks.customerNumber(1))
+    }
 }

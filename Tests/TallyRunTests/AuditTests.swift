@@ -191,7 +191,8 @@ final class AuditTests: XCTestCase {
     func testRedactionLeavesNoEmailIPOrDeviceInAnyOutput() throws {
         // Free text too: a survey answer naming an ip and an email nobody else uses.
         let surveys = project.appendingPathComponent("surveys.csv")
-        try (String(contentsOf: surveys, encoding: .utf8) + "#1013,\"saw it from 198.51.100.220. Also jane.private@example.org.\",2026-02-22T17:40:00-05:00,\n")
+        try (String(contentsOf: surveys, encoding: .utf8)
+             + "#1013,\"saw it from 198.51.100.220. Also jane.private@example.org. Then 10.1.2.3:8080 and [2001:db8::7]:443 and 2001:db8::\",2026-02-22T17:40:00-05:00,\n")
             .write(to: surveys, atomically: true, encoding: .utf8)
         let shared = folder.appendingPathComponent("shared")
         let run = ProjectRun.run(project.path, output: shared.path, redact: true)
@@ -200,7 +201,7 @@ final class AuditTests: XCTestCase {
         var identifiers = Set<String>()
         for name in ["clicks.csv", "referrers.csv", "shopify-orders.csv", "amazon-all-orders.txt", "surveys.csv"] {
             let text = try String(contentsOf: project.appendingPathComponent(name), encoding: .utf8)
-            for match in text.matches(of: #/[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[a-z]+|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,7}|dv-[0-9a-f]+/#) {
+            for match in text.matches(of: #/[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[a-z]+|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b[0-9a-f]{1,4}(:[0-9a-f]{0,4}){2,7}|dv-[0-9a-f]+|2001:db8::/#) {
                 identifiers.insert(String(match.output.0))
             }
         }
@@ -228,5 +229,37 @@ final class AuditTests: XCTestCase {
         let run = ProjectRun.run(project.path, write: false, redact: true)
         XCTAssertEqual(run.exitCode, 2)
         XCTAssertTrue(run.usageError?.contains("--redact needs a key") == true)
+    }
+
+    func testARunThatCannotRenameItsLedgerLeavesNothingHalfWritten() throws {
+        let blocked = folder.appendingPathComponent("blocked")
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("decisions.jsonl/inside"), withIntermediateDirectories: true)
+        let run = ProjectRun.run(project.path, output: blocked.path)
+        XCTAssertEqual(run.exitCode, 2)
+        XCTAssertTrue(run.usageError?.contains("cannot write the outputs to") == true, run.usageError ?? "")
+        let left = try FileManager.default.contentsOfDirectory(atPath: blocked.path)
+        XCTAssertFalse(left.contains { $0.hasPrefix(".decisions.jsonl.partial") }, "\(left)")
+    }
+
+    func testVerifyOfARunInsideMonthsClosedSinceReportsTheFindings() throws {
+        let early = folder.appendingPathComponent("march")
+        _ = ProjectRun.run(project.path, asOf: "2026-03-15", output: early.path)
+        XCTAssertEqual(PeriodClose.close(project: project.path, period: "2026-04", asOf: nil, output: nil).exitCode, 0)
+        let report = Verification.verify(project: project.path, output: early.path)
+        XCTAssertEqual(report.exitCode, 1, report.text)
+        XCTAssertTrue(report.text.contains("input `paid.jsonl` is an input now but was not one of the run"), report.text)
+        // A later run without --as-of starts at the end of the closed months, and says so.
+        let later = ProjectRun.run(project.path, write: false)
+        XCTAssertEqual(later.header?.asOfSource, "latest event")
+        XCTAssertEqual(PeriodClose.close(project: project.path, period: "2026-06", asOf: "2026-06-30", output: nil).exitCode, 0)
+        XCTAssertEqual(ProjectRun.run(project.path, write: false).header?.asOfSource, "end of closed months")
+        // A close cut from the end of the ledger does not let June be closed again.
+        let paid = project.appendingPathComponent("paid.jsonl")
+        let lines = HashChain.lines(try String(contentsOf: paid, encoding: .utf8)).map(String.init)
+        let june = try XCTUnwrap(lines.firstIndex { $0.contains("\"type\":\"close\"") && $0.contains("\"period\":\"2026-06\"") })
+        try (lines.prefix(june).joined(separator: "\n") + "\n").write(to: paid, atomically: true, encoding: .utf8)
+        let again = PeriodClose.close(project: project.path, period: "2026-06", asOf: "2026-06-30", output: nil)
+        XCTAssertEqual(again.exitCode, 2)
+        XCTAssertTrue(again.text.contains("holds a run that closed 2026-06 already"), again.text)
     }
 }

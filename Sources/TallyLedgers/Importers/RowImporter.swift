@@ -47,7 +47,7 @@ struct RowImporter {
     }
 
     mutating func importRows() {
-        if source.kind == .clicks, table.isDelimited, !table.hasConstants, !importingClickRows {
+        if source.kind == .clicks, table.isDelimited, !table.hasConstants, source.timestampFormat == nil, !importingClickRows {
             importingClickRows = true
             return importClickRows()
         }

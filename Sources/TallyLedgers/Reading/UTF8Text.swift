@@ -11,10 +11,4 @@ enum UTF8Text {
         }
         return ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
     }
-
-    /// Whether the bytes are valid UTF-8 (without making a String when they are ASCII).
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in bytes where byte >= 0x80 { return String(validating: bytes, as: UTF8.self) != nil }
-        return true
-    }
 }

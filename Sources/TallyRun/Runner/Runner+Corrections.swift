@@ -74,7 +74,7 @@ extension Runner {
             book(correctionOf: id, decision: earlier.decision, order: earlier.order, referrer: earlier.referrer, referrerIndex: referrer,
                  difference: -earlier.amount, cause: "no longer stands",
                  reason: "no longer stands: \(money(earlier.amount)) was paid in \(earlier.month) for \(id), which this run no longer produces (\(why))",
-                 arithmetic: "0.00 now − \(money(earlier.amount)) paid = \(money(-earlier.amount))")
+                 arithmetic: "\(money(0)) now − \(money(earlier.amount)) paid = \(money(-earlier.amount))")
         }
     }
 
