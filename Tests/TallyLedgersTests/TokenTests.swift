@@ -116,4 +116,21 @@ final class TokenTests: XCTestCase {
         XCTAssertEqual(missing.diagnostics.filter { $0.severity == .error }.map(\.message),
                        ["the token key `old` cannot be read: the environment variable `TALLY_TEST_UNSET_KEY_VARIABLE` is not set"])
     }
+
+    /// Without keys in tally.yaml a token cannot be checked: no click counts as signed,
+    /// and the run says so once.
+    func testTokensWithoutKeysAreNotTrustedAndTheRunWarns() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ text: String) throws { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        try write("p.tally", "program \"p\"\ncurrency USD\ntimezone \"UTC\"\nfraud {\n  hold touch \"unsigned\" when not touch.signed\n}\nrule base {\n  pay 10% of credit.net\n}\n")
+        try write("referrers.csv", "id,kind,tier\nR1,influencer,gold\n")
+        try write("orders.csv", "order,at,customer,sku,qty,price\n")
+        try write("clicks.csv", "id,at,referrer,customer,token\nc1,2026-02-01T00:00:00Z,R1,ann,\(TrackingToken(keyID: "k", referrer: "R1").signed(with: current))\n")
+        try write("tally.yaml", "program: p.tally\nledgers:\n  referrers: referrers.csv\n  clicks: clicks.csv\n  orders: orders.csv\n")
+        let load = ProjectLoad.load(folder.path)
+        XCTAssertEqual(load.diagnostics.map { "\($0.severity.rawValue) \($0.code)" }, ["warning ledger.unverified-tokens"])
+        XCTAssertEqual(try XCTUnwrap(load.loaded?.ledgers.clicks.first).token, "", "an unchecked token does not count as a signature")
+    }
 }

@@ -24,6 +24,15 @@ final class RuleToolTests: XCTestCase {
         XCTAssertEqual(filtered.exitCode, 0)
     }
 
+    /// The example program's own scenarios (rules/tests/) all pass and cover it: the CI
+    /// command `tally test rules/ --coverage`, inside `swift test`.
+    func testTheExampleProgramsScenariosPass() throws {
+        let report = RuleTestReport.run([Golden.repository.appendingPathComponent("rules").path], coverage: true)
+        XCTAssertEqual(report.results.filter { !$0.passed }.map(\.scenario.name), [])
+        XCTAssertGreaterThanOrEqual(report.results.count, 46)
+        XCTAssertEqual(report.coverage.flatMap(\.missing), [], "every rule, fraud check and limit is exercised")
+    }
+
     func testDiffReportsTheDeltaOfAChangedRate() throws {
         let project = FileManager.default.temporaryDirectory.appendingPathComponent("tally-diff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)

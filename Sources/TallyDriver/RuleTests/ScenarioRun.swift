@@ -36,6 +36,22 @@ public struct Exercised {
 /// Runs scenarios: writes inline ledgers as JSONL next to a generated tally.yaml, runs
 /// the program, and compares what the scenario names.
 public enum ScenarioRunner {
+    /// The key scenario clicks are signed with: scenarios are test data, not a secret.
+    static let key = "tally-scenario-signing-key-not-a-secret"
+
+    /// An inline click whose `token` is a placeholder (any text but a `tly1.` token)
+    /// stands for a signed link: the placeholder becomes a token for the click's
+    /// referrer and campaign, signed with the scenario key. A `tly1.` token is kept as
+    /// written, so scenarios can test forged, expired or unknown-key tokens too.
+    static func signed(_ record: [String: String]) -> [String: String] {
+        guard let token = record["token"], !token.isEmpty, !token.hasPrefix("tly1.") else { return record }
+        var record = record
+        let campaign = record["campaign"].flatMap { $0.isEmpty ? nil : $0 }
+        record["token"] = TrackingToken(keyID: "scenario", referrer: record["referrer"] ?? "", campaign: campaign)
+            .signed(with: Array(key.utf8))
+        return record
+    }
+
     public static func run(_ scenario: Scenario) -> ScenarioResult {
         var result = ScenarioResult(scenario: scenario)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-test-\(UUID().uuidString)")
@@ -57,7 +73,8 @@ public enum ScenarioRunner {
             case .records(let records):
                 let name = "\(index)-\(entry.kind).jsonl"
                 let lines = records.map { record in
-                    JSON.object(record.keys.sorted().map { ($0, JSON.string(record[$0]!)) }).rendered()
+                    let record = entry.kind == "clicks" ? ScenarioRunner.signed(record) : record
+                    return JSON.object(record.keys.sorted().map { ($0, JSON.string(record[$0]!)) }).rendered()
                 }
                 try? (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
                 yaml += "  \(entry.kind):\n    - path: \(name)\n      format: jsonl\n"
@@ -69,6 +86,9 @@ public enum ScenarioRunner {
                 }
             }
         }
+        // Scenario clicks are signed with a key of their own (see `signed`).
+        try? ScenarioRunner.key.write(to: folder.appendingPathComponent("scenario.key"), atomically: true, encoding: .utf8)
+        yaml += "tokens:\n  keys:\n    - { id: scenario, file: scenario.key }\n"
         try? yaml.write(to: folder.appendingPathComponent("tally.yaml"), atomically: true, encoding: .utf8)
         let run = ProjectRun.run(folder.path, asOf: scenario.asOf, write: false)
         if let problem = run.usageError ?? run.load.usageError {

@@ -110,7 +110,7 @@ public struct LedgerLoader {
         if unverifiedTokens > 0, let clicks = project.ledgers.first(where: { $0.kind == .clicks }) {
             ledgers.fileProblems.append(.warning(
                 "ledger.unverified-tokens", "\(unverifiedTokens) click\(unverifiedTokens == 1 ? "" : "s") carry a tracking token, but tally.yaml lists no token keys: the tokens are not checked and no click counts as signed",
-                at: clicks.span, help: "list the signing keys under `tokens: keys:` (see docs/ledgers.md, \"Signed tracking tokens\")"))
+                at: clicks.span, help: "list the signing keys under `tokens: keys:` (docs/ledgers.md; README, \"Signed tracking tokens\")"))
         }
         ledgers.clicks.sortByTime()
         ledgers.refunds.sort { ($0.at, $0.source) < ($1.at, $1.source) }
