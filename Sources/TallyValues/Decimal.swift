@@ -11,26 +11,26 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
         self.scale = scale
     }
 
-    /// Parses `123`, `-4.50`, `0.125`; nil for anything else or on overflow.
+    /// Parses `123`, `-4.50`, `0.125`; nil for anything else or on overflow. Reads the
+    /// UTF-8 bytes: only ASCII digits, one point and a leading sign are allowed.
     public init?(_ text: Substring) {
         var digits: Int64 = 0
         var scale = 0
         var seenPoint = false
         var seenDigit = false
         var negative = false
-        var index = text.startIndex
-        if index < text.endIndex, text[index] == "-" || text[index] == "+" {
-            negative = text[index] == "-"
-            index = text.index(after: index)
+        var bytes = text.utf8[...]
+        if let first = bytes.first, first == 45 || first == 43 {
+            negative = first == 45
+            bytes = bytes.dropFirst()
         }
-        while index < text.endIndex {
-            let character = text[index]
-            if character == "." {
+        for byte in bytes {
+            if byte == 46 {
                 if seenPoint { return nil }
                 seenPoint = true
-            } else if let value = character.wholeNumberValue, character.isASCII {
+            } else if byte >= 48, byte <= 57 {
                 let (times, overflow1) = digits.multipliedReportingOverflow(by: 10)
-                let (plus, overflow2) = times.addingReportingOverflow(Int64(value))
+                let (plus, overflow2) = times.addingReportingOverflow(Int64(byte - 48))
                 if overflow1 || overflow2 { return nil }
                 digits = plus
                 seenDigit = true
@@ -38,7 +38,6 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
             } else {
                 return nil
             }
-            index = text.index(after: index)
         }
         guard seenDigit else { return nil }
         self.significand = negative ? -digits : digits

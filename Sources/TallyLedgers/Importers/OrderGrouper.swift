@@ -178,8 +178,10 @@ struct OrderGrouper {
         }
         var customer = try orderLevel("customer")
         let emailText = try orderLevel("email")
-        let email = emailText.isEmpty ? (customer.contains("@") ? customer : "") : emailText
-        if customer.contains("@") { customer = customer.lowercased() }
+        // A byte test: Foundation's substring search was a tenth of loading orders.
+        let isEmail = customer.utf8.contains(UInt8(ascii: "@"))
+        let email = emailText.isEmpty ? (isEmail ? customer : "") : emailText
+        if isEmail { customer = customer.lowercased() }
         if customer.isEmpty {
             switch source.format {
             case .amazonOrders: customer = "amazon:\(id)"
