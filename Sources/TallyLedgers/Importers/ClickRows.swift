@@ -30,7 +30,7 @@ extension RowImporter {
             let plain: (at: Timestamp, atText: String, referrer: Int32, customer: Int32, id: String)? =
                 csvRow.problem == nil && csvRow.count == headerCount ? csvRow.bytes.withUnsafeBufferPointer { buffer in
                     // Any byte outside ASCII: the general path validates every column read.
-                    for byte in buffer where byte >= 0x80 { return nil }
+                    guard UTF8Text.isASCII(buffer) else { return nil }
                     func field(_ column: Int?) -> UnsafeBufferPointer<UInt8>? {
                         guard let column else { return UnsafeBufferPointer(start: nil, count: 0) }
                         let start = column == 0 ? 0 : csvRow.ends[column - 1]

@@ -25,10 +25,7 @@ struct KeyInterner: Sendable {
         return key.withUTF8 { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
     }
 
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in bytes where byte >= 0x80 { return false }
-        return true
-    }
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { UTF8Text.isASCII(bytes) }
 
     /// The number of the key with these bytes, if it was interned.
     func number(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
