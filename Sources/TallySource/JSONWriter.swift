@@ -61,15 +61,4 @@ public struct JSONWriter {
         key(name)
         bytes.append(contentsOf: value ? [116, 114, 117, 101] : [102, 97, 108, 115, 101])
     }
-
-    public mutating func int(_ name: String?, _ value: Int64) {
-        key(name)
-        bytes.append(contentsOf: String(value).utf8)
-    }
-
-    /// A value already rendered as JSON.
-    public mutating func value(_ name: String?, _ json: JSON) {
-        key(name)
-        json.write(into: &bytes, indent: nil, level: 0)
-    }
 }

@@ -189,7 +189,6 @@ public struct AdjustmentRecord: Sendable {
     public var decision: String
     public var order: String
     public var referrer: String
-    public var referrerIndex: Int32
     public var at: Timestamp
     /// The statement month it counts in.
     public var month: CalendarMonth

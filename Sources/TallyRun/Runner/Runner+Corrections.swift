@@ -37,7 +37,7 @@ extension Runner {
             kind: "correction", rule: cause, before: earlier?.amount ?? 0, after: owed,
             note: "\(words): \(money(difference)) booked in \(books.openMonth) as \(correctionID(decision.id))"))
         book(correctionOf: decision.id, decision: decision.id, order: decision.order, referrer: decision.referrer,
-             referrerIndex: decision.referrerIndex, difference: difference, cause: cause, reason: words,
+             difference: difference, cause: cause, reason: words,
              arithmetic: "\(money(owed)) owed in closed months − \(money(earlier?.amount ?? 0)) paid = \(money(difference))")
     }
 
@@ -62,16 +62,15 @@ extension Runner {
                 words = "refund: \(record.reason) on \(plan.clock.localDate(of: record.at)) counts in \(record.month), which was closed before the refund was known"
             }
             book(correctionOf: record.id, decision: record.decision, order: record.order, referrer: record.referrer,
-                 referrerIndex: record.referrerIndex, difference: difference, cause: cause, reason: words,
+                 difference: difference, cause: cause, reason: words,
                  arithmetic: "\(money(owed)) owed in closed months − \(money(earlier?.amount ?? 0)) booked = \(money(difference))")
         }
         for id in books.paid.keys.sorted() where !produced.contains(id) {
             let earlier = books.paid[id]!
             guard earlier.amount != 0 else { continue }
             let why = books.rulesVersion == plan.rulesVersion ? "the ledgers changed" : "the rules changed"
-            // A referrer no longer in the ledger still owes back what was paid (index -1).
-            let referrer = ledgers.referrerIndex[earlier.referrer] ?? -1
-            book(correctionOf: id, decision: earlier.decision, order: earlier.order, referrer: earlier.referrer, referrerIndex: referrer,
+            // Booked by referrer id: one no longer in the ledger still owes back what was paid.
+            book(correctionOf: id, decision: earlier.decision, order: earlier.order, referrer: earlier.referrer,
                  difference: -earlier.amount, cause: "no longer stands",
                  reason: "no longer stands: \(money(earlier.amount)) was paid in \(earlier.month) for \(id), which this run no longer produces (\(why))",
                  arithmetic: "\(money(0)) now − \(money(earlier.amount)) paid = \(money(-earlier.amount))")
@@ -89,12 +88,12 @@ extension Runner {
 
     func correctionID(_ id: String) -> String { "\(id)/correction:\(closed!.openMonth)" }
 
-    private mutating func book(correctionOf id: String, decision: String, order: String, referrer: String, referrerIndex: Int32,
+    private mutating func book(correctionOf id: String, decision: String, order: String, referrer: String,
                                difference: Int64, cause: String, reason: String, arithmetic: String) {
         let books = closed!
         result.adjustments.append(AdjustmentRecord(
             id: correctionID(id), kind: .correction, decision: decision, order: order, referrer: referrer,
-            referrerIndex: referrerIndex, at: plan.clock.startOfDay(books.openMonth.firstDay), month: books.openMonth,
+            at: plan.clock.startOfDay(books.openMonth.firstDay), month: books.openMonth,
             amount: difference, reason: reason, arithmetic: arithmetic, corrects: id, cause: cause))
     }
 }

@@ -47,7 +47,7 @@ extension Runner {
                 let digits = net.currency.minorUnits
                 result.adjustments.append(AdjustmentRecord(
                     id: "\(decision.id)/refund:\(refund.id)", kind: isReduction ? .reduction : .clawback, decision: decision.id,
-                    order: decision.order, referrer: decision.referrer, referrerIndex: decision.referrerIndex, at: refund.at, month: month,
+                    order: decision.order, referrer: decision.referrer, at: refund.at, month: month,
                     amount: -delta,
                     reason: isReduction ? "refund \(refund.id) before the decision is payable" : "refund \(refund.id) after the decision was payable",
                     arithmetic: "round(\(money(decision.amount)) × \(Value.moneyText(clamped, digits: digits)) refunded / \(Value.moneyText(net.net, digits: digits)) net) = \(money(target)), \(money(before)) clawed before: \(money(-delta))"))

@@ -277,7 +277,7 @@ extension Runner {
                     result.adjustments.append(AdjustmentRecord(
                         id: "\(earlier.decision)/tier:\(tiers.name):\(payment.band + 1)", kind: .tierAdjustment, decision: earlier.decision,
                         order: String(earlier.decision.split(separator: "/").first ?? ""), referrer: referrer.id,
-                        referrerIndex: referrer.index, at: order.order.at, month: payableMonth, amount: topUp,
+                        at: order.order.at, month: payableMonth, amount: topUp,
                         reason: "tiers `\(tiers.name)` reached band \(payment.band + 1) (\(rate.normalized)%) with order \(order.order.id)",
                         arithmetic: "\(rate.normalized)% × \(money(earlier.base)) = \(money(target)), paid \(money(earlier.amount)): top-up \(money(topUp))"))
                 }

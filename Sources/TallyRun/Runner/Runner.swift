@@ -131,7 +131,7 @@ public struct Runner {
         result.clicksScreened = screened.tally(referrers: ledgers.referrers)
         applyRefunds()
         correctAdjustments()
-        result.statements = Statements.build(plan: plan, result: result, referrers: ledgers.referrers, asOf: asOf, closed: closed)
+        result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed)
     }
 
     /// Moves clicks up to `instant` into the customers' lookback windows and the aggregates.

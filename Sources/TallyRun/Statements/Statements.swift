@@ -1,4 +1,3 @@
-import TallyLedgers
 import TallyPlan
 import TallyValues
 
@@ -8,7 +7,7 @@ import TallyValues
 /// earnings). Closed months are the rows their close recorded, never recomputed; open
 /// months start from the carry of the last closed one.
 enum Statements {
-    static func build(plan: Plan, result: RunResult, referrers: [Referrer], asOf: Timestamp, closed: ClosedBooks? = nil) -> [StatementRow] {
+    static func build(plan: Plan, result: RunResult, asOf: Timestamp, closed: ClosedBooks? = nil) -> [StatementRow] {
         let through = closed?.through
         func isOpen(_ month: CalendarMonth) -> Bool { through.map { month > $0 } ?? true }
         var lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
