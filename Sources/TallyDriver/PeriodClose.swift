@@ -31,10 +31,10 @@ public struct PeriodClose {
                 return PeriodClose(text: "tally close: \(period) is already closed (the paid ledger is closed through \(through)); a closed month is never reopened: run `tally run` to see corrections\n", exitCode: 2)
             }
         }
-        let periodEnd = Timestamp(secondsSinceEpoch: plan.clock.startOfDay(period.adding(months: 1).firstDay).secondsSinceEpoch - 1)
+        let periodEnd = plan.clock.lastInstant(of: period)
         let instant = asOf.flatMap { ProjectRun.asOf($0, clock: plan.clock) } ?? loaded.ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         guard instant >= periodEnd else {
-            return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(instant)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.adding(months: 1).firstDay.adding(days: -1)) or later\n", exitCode: 2)
+            return PeriodClose(text: "tally close: \(period) has not ended as of \(Value.timestampText(instant)) (the latest event in the ledgers or --as-of): close a month once its data is in, or pass --as-of \(period.lastDay) or later\n", exitCode: 2)
         }
         // The run that is closed keeps its outputs beside the project's: the close record
         // names its decisions by the hash of their end record.

@@ -12,6 +12,8 @@ public struct LoadedProject {
     public var program: CheckedProgram
     /// The program compiled, with the rules version of its files.
     public var plan: Plan
+    /// Each rule file by name with its SHA-256 (the rules version is their manifest).
+    public var rules: [FileDigest]
     public var ledgers: Ledgers
     /// The token keys clicks were checked with: id and fingerprint, in tally.yaml's order.
     public var tokenKeys: [(id: String, fingerprint: String)] = []
@@ -61,15 +63,8 @@ public struct ProjectLoad {
     /// loads its ledgers.
     /// `program` replaces the rule file the project names (for `tally diff`).
     public static func load(_ path: String, program override: String? = nil) -> ProjectLoad {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return ProjectLoad(loaded: nil, diagnostics: [], usageError: "`\(path)` does not exist")
-        }
-        let file = isDirectory.boolValue ? (path as NSString).appendingPathComponent("tally.yaml") : path
-        guard FileManager.default.fileExists(atPath: file) else {
-            return ProjectLoad(loaded: nil, diagnostics: [],
-                               usageError: "`\(path)` has no tally.yaml: a project folder names its program and ledgers there (see docs/ledgers.md)")
-        }
+        let (found, problem) = projectFile(path)
+        guard let file = found else { return ProjectLoad(loaded: nil, diagnostics: [], usageError: problem) }
         let (loadedProject, projectDiagnostics) = ProjectFile.load(file)
         guard var project = loadedProject else {
             if projectDiagnostics.isEmpty {
@@ -88,7 +83,8 @@ public struct ProjectLoad {
             return ProjectLoad(loaded: nil, diagnostics: diagnostics, usageError: "unknown time zone \(program.timezone)")
         }
         // Compiled before loading: only the click fields the plan reads are kept.
-        let plan = ProjectLoad.plan(program)
+        let rules = ruleDigests(program)
+        let plan = PlanCompiler.compile(program, rulesVersion: Digest.manifest(rules))
         var tokenKeys: [String: [UInt8]]?
         var fingerprints: [(id: String, fingerprint: String)] = []
         if !project.tokenKeys.isEmpty {
@@ -111,8 +107,20 @@ public struct ProjectLoad {
         let inputs = InputDigests(project)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
-        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, ledgers: ledgers, tokenKeys: fingerprints, inputs: inputs),
+        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, rules: rules, ledgers: ledgers, tokenKeys: fingerprints, inputs: inputs),
                            diagnostics: diagnostics, usageError: nil)
+    }
+
+    /// The project file of `path` (its tally.yaml when it is a folder, else itself), or
+    /// why there is none.
+    static func projectFile(_ path: String) -> (file: String?, problem: String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return (nil, "`\(path)` does not exist") }
+        let file = isDirectory.boolValue ? (path as NSString).appendingPathComponent("tally.yaml") : path
+        guard FileManager.default.fileExists(atPath: file) else {
+            return (nil, "`\(path)` has no tally.yaml: a project folder names its program and ledgers there (see docs/ledgers.md)")
+        }
+        return (file, "")
     }
 
     /// The same load with its input files hashed again (after `tally close` appended to

@@ -73,12 +73,12 @@ public struct ProjectRun {
         var source = asOfText == nil ? "latest event" : "--as-of"
         if let through = run.paidLedger?.books?.through {
             // A closed month is final: a run must see at least what was paid.
-            let closedEnd = Timestamp(secondsSinceEpoch: plan.clock.startOfDay(through.adding(months: 1).firstDay).secondsSinceEpoch - 1)
+            let closedEnd = plan.clock.lastInstant(of: through)
             if asOfText == nil {
                 if asOf < closedEnd { source = "end of closed months" }
                 asOf = max(asOf, closedEnd)
             } else if asOf < closedEnd, !reproducing {
-                run.usageError = "the books are closed through \(through): a run as of \(Value.timestampText(asOf)) would see less than was paid; run as of \(through.adding(months: 1).firstDay.adding(days: -1)) or later"
+                run.usageError = "the books are closed through \(through): a run as of \(Value.timestampText(asOf)) would see less than was paid; run as of \(through.lastDay) or later"
                 return run
             }
         }
@@ -98,7 +98,7 @@ public struct ProjectRun {
                 return run
             }
         }
-        let header = RunHeader(program: plan.name, rules: ProjectLoad.ruleDigests(loaded.program), rulesVersion: plan.rulesVersion,
+        let header = RunHeader(program: plan.name, rules: loaded.rules, rulesVersion: plan.rulesVersion,
                                inputs: loaded.inputDigests, asOf: asOf, asOfSource: asOfSource ?? source,
                                redactionKey: redactionKey, tokenKeys: loaded.tokenKeys)
         run.header = header

@@ -73,9 +73,8 @@ public enum TokenCommands {
     }
 
     static func projectFile(_ path: String) -> (ProjectFile?, String) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return (nil, "`\(path)` does not exist") }
-        let file = isDirectory.boolValue ? (path as NSString).appendingPathComponent("tally.yaml") : path
+        let (found, problem) = ProjectLoad.projectFile(path)
+        guard let file = found else { return (nil, problem) }
         let (project, diagnostics) = ProjectFile.load(file)
         guard let project else {
             return (nil, diagnostics.first.map { "\(file): \($0.message)" } ?? "cannot read `\(file)`")

@@ -48,7 +48,7 @@ public struct Verification {
         }
         // The files and keys at hand against the header.
         let recordedRules = (header["rules"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
-        findings += compare(recorded: recordedRules, now: ProjectLoad.ruleDigests(loaded.program), what: "rule file")
+        findings += compare(recorded: recordedRules, now: loaded.rules, what: "rule file")
         let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
         findings += compare(recorded: recordedInputs, now: loaded.inputDigests.map(\.file), what: "input")
         let parameters = header["parameters"] as? [String: Any] ?? [:]

@@ -50,6 +50,11 @@ public final class ProgramClock: @unchecked Sendable {
 
     /// Local midnight starting a date.
     public func startOfDay(_ date: CivilDate) -> Timestamp { instant(localDate: date) }
+
+    /// The last second of a month, local time: a month has ended once this has passed.
+    public func lastInstant(of month: CalendarMonth) -> Timestamp {
+        Timestamp(secondsSinceEpoch: startOfDay(month.adding(months: 1).firstDay).secondsSinceEpoch - 1)
+    }
 }
 
 /// A calendar month, for caps and statements.
@@ -72,6 +77,8 @@ public struct CalendarMonth: Hashable, Comparable, Sendable, CustomStringConvert
     }
     /// The first day of the month.
     public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
+    /// The last day of the month.
+    public var lastDay: CivilDate { adding(months: 1).firstDay.adding(days: -1) }
     public static func < (lhs: CalendarMonth, rhs: CalendarMonth) -> Bool {
         (lhs.year, lhs.month) < (rhs.year, rhs.month)
     }
