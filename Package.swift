@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyRunTests",
-            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyValues", "TallySource", "TallyTestSupport"],
+            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyPlan", "TallyValues", "TallySource", "TallyTestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),

@@ -21,6 +21,13 @@ final class TokenTests: XCTestCase {
         XCTAssertEqual(token.signed(with: current), text, "signing is deterministic")
     }
 
+    func testNewKeysAreLongRandomHex() {
+        let key = TokenCommands.newKey(), other = TokenCommands.newKey()
+        XCTAssertEqual(key.count, 64)
+        XCTAssertTrue(key.allSatisfy(\.isHexDigit))
+        XCTAssertNotEqual(key, other)
+    }
+
     func testATamperedPayloadOrSignatureIsForged() {
         let text = TrackingToken(keyID: "k2026", referrer: "R1").signed(with: current)
         let other = TrackingToken(keyID: "k2026", referrer: "R2").signed(with: current)
