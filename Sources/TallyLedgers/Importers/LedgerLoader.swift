@@ -65,12 +65,19 @@ public struct LedgerLoader {
         // refunds, surveys and resolutions load on this one (the clicks file is most of
         // the bytes: 200 MB of 207 MB on the reference kit's medium data).
         let rejectsBefore = ledgers.rejects.count, problemsBefore = ledgers.fileProblems.count
+        let timing = ProcessInfo.processInfo.environment["TALLY_TIMING"] != nil
+        @Sendable func lap(_ name: String, since start: UInt64) {
+            guard timing else { return }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            FileHandle.standardError.write(Data("timing:   \(name) \(String(format: "%.3f", seconds)) s\n".utf8))
+        }
+        var start = DispatchTime.now().uptimeNanoseconds
         let split = clickSplit()
+        lap("finding where to cut the clicks", since: start)
         let base = self
         let clicks = Box(self)
         let secondHalf = Box(self)
         let others = Box(self)
-        let timing = ProcessInfo.processInfo.environment["TALLY_TIMING"] != nil
         DispatchQueue.concurrentPerform(iterations: split == nil ? 2 : 3) { part in
             let start = DispatchTime.now().uptimeNanoseconds
             switch part {
@@ -85,12 +92,9 @@ public struct LedgerLoader {
             default:
                 if let split { secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine) }
             }
-            if timing {
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let name = ["clicks" + (split == nil ? "" : " (first part)"), "orders, refunds, surveys", "clicks (second part)"][part]
-                FileHandle.standardError.write(Data("timing:   \(name) \(String(format: "%.3f", seconds)) s\n".utf8))
-            }
+            lap(["clicks" + (split == nil ? "" : " (first part)"), "orders, refunds, surveys", "clicks (second part)"][part], since: start)
         }
+        start = DispatchTime.now().uptimeNanoseconds
         self = others.value
         var clickLoader = clicks.value
         if let split {
@@ -113,6 +117,7 @@ public struct LedgerLoader {
                 at: clicks.span, help: "list the signing keys under `tokens: keys:` (docs/ledgers.md; README, \"Signed tracking tokens\")"))
         }
         ledgers.clicks.sortByTime()
+        lap("joining the clicks", since: start)
         ledgers.refunds.sort { ($0.at, $0.source) < ($1.at, $1.source) }
         ledgers.rejects.sort { a, b in
             let fileA = ledgers.files.firstIndex(of: a.file) ?? 0, fileB = ledgers.files.firstIndex(of: b.file) ?? 0
