@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TallyDriver", dependencies: ["TallyAudit", "TallyRun", "TallyPlan", "TallyLedgers", "TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
         .executableTarget(
             name: "tally",
-            dependencies: ["TallyDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TallyDriver", "TallyRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The evaluation stage alone, for decisions per second (see README, Performance).
         .executableTarget(name: "tally-bench", dependencies: ["TallyDriver", "TallyRun"]),

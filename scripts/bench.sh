@@ -10,6 +10,8 @@
 # Environment:
 #   SIZES             sizes to run, out of small medium large (default: "medium large")
 #   RUNS              measured runs per tool and size, after one warm-up (default: 3)
+#   TRACES            Tally's `--trace` levels to measure, out of full and decisive
+#                     (default: "full decisive"; full is Tally's default and the headline)
 #   BENCH_SKIP_BUILD  1 = do not run `swift build -c release`; use .build/release/tally as is
 #   BENCH_KIT         the benchmark kit (default: ../shared/bench)
 #
@@ -20,14 +22,14 @@
 #   c. .bench/projects/SIZE/tally.yaml: examples/bench/tally.yaml with the ledger paths of
 #      SIZE and `program:` pointing at examples/bench/bench.tally.
 #   d. swift build -c release (unless BENCH_SKIP_BUILD=1).
-#   e. Per size: one warm-up of each tool, then RUNS rounds of Tally, polars, DuckDB
-#      (interleaved, so machine drift hits all three alike), each under
-#      /usr/bin/time -f '%e %U %S %M'. Outputs: .bench/out/{tally,polars,duckdb}/SIZE;
+#   e. Per size: one warm-up of each tool, then RUNS rounds of Tally (once per level in
+#      TRACES), polars, DuckDB (interleaved, so machine drift hits all alike), each under
+#      /usr/bin/time -f '%e %U %S %M'. Outputs: .bench/out/{tally,tally-decisive,polars,duckdb}/SIZE;
 #      per-run figures: .bench/results/SIZE/TOOL.times; logs: .bench/results/SIZE/*.log.
 #      Tally's exit code 0 or 1 (rejected rows) counts as completed, the peers' 0 only;
 #      anything else stops the script with exit code 2.
-#   f. scripts/bench_convert.py turns Tally's decisions.jsonl into .bench/out/tally-csv/SIZE
-#      and the kit's check_outputs.py compares polars, DuckDB and tally-csv byte for byte
+#   f. scripts/bench_convert.py turns each Tally's decisions.jsonl into .bench/out/TALLY-csv/SIZE
+#      and the kit's check_outputs.py compares polars, DuckDB and it byte for byte
 #      (the expected digests of WORKLOAD.md are checked too).
 #   g. A markdown table per size (also written to .bench/results/SIZE/table.md): median
 #      wall s, median cpu s (user + sys), median peak MiB, and Tally's ratios to DuckDB and
@@ -43,6 +45,7 @@ ROOT=$(pwd)
 K=${BENCH_KIT:-../shared/bench}
 SIZES=${SIZES:-medium large}
 RUNS=${RUNS:-3}
+TRACES=${TRACES:-full decisive}
 PY=.venv-bench/bin/python
 TALLY=.build/release/tally
 
@@ -54,6 +57,14 @@ say() { echo "== $*"; }
 for s in $SIZES; do
   case $s in small|medium|large) ;; *) die "unknown size '$s' (small, medium, large)";; esac
 done
+# Tally once per trace level: `tally` (full), `tally-decisive`. (`--trace none` writes no
+# evidence class or rate, which the peers' outputs have, so it cannot be compared.)
+TALLYS=
+for t in $TRACES; do
+  case $t in full) TALLYS="$TALLYS tally" ;; decisive) TALLYS="$TALLYS tally-decisive" ;;
+    *) die "unknown trace level '$t' in TRACES (full, decisive)" ;; esac
+done
+[ -n "$TALLYS" ] || die "TRACES is empty"
 
 # Seed-1 generation arguments and expected SHA-256 prefixes (WORKLOAD.md, "Expected results").
 gen_args() {
@@ -155,73 +166,79 @@ run_tool() {
   case $tool in
     tally)  /usr/bin/time -f '%e %U %S %M' -o "$tf" \
               "$TALLY" run ".bench/projects/$s" --out ".bench/out/tally/$s" >"$res/$tool.log" 2>&1 ;;
+    tally-decisive) /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+              "$TALLY" run ".bench/projects/$s" --trace decisive --out ".bench/out/tally-decisive/$s" >"$res/$tool.log" 2>&1 ;;
     polars) /usr/bin/time -f '%e %U %S %M' -o "$tf" \
               "$PY" "$K/attr_polars.py" ".bench/data/$s" ".bench/out/polars/$s" >"$res/$tool.log" 2>&1 ;;
     duckdb) /usr/bin/time -f '%e %U %S %M' -o "$tf" \
               "$PY" "$K/attr_duckdb.py" ".bench/data/$s" ".bench/out/duckdb/$s" >"$res/$tool.log" 2>&1 ;;
   esac
   rc=$?
-  if ! { [ $rc = 0 ] || { [ $tool = tally ] && [ $rc = 1 ]; }; }; then
+  if ! { [ $rc = 0 ] || { [ "${tool%%-*}" = tally ] && [ $rc = 1 ]; }; }; then
     tail -n 20 "$res/$tool.log" >&2
     [ $rc -gt 128 ] && echo "bench: $tool was killed by signal $((rc - 128))" >&2
     die "$tool on $s ($label) exited with $rc; log: $res/$tool.log"
   fi
   # GNU time writes "Command exited with non-zero status N" before the figures.
   local fig; fig=$(tail -n 1 "$tf")
-  printf '   %-6s %-7s %s (wall user sys KiB)\n' "$tool" "$label" "$fig"
+  printf '   %-14s %-7s %s (wall user sys KiB)\n' "$tool" "$label" "$fig"
   [ "$label" = warmup ] || echo "$fig" >> "$res/$tool.times"
 }
 
 status=0
 for s in $SIZES; do
   res=.bench/results/$s
-  rm -rf "$res" .bench/out/tally/"$s" .bench/out/polars/"$s" .bench/out/duckdb/"$s" .bench/out/tally-csv/"$s"
+  rm -rf "$res" .bench/out/tally/"$s" .bench/out/tally-decisive/"$s" .bench/out/polars/"$s" .bench/out/duckdb/"$s" \
+    .bench/out/tally-csv/"$s" .bench/out/tally-decisive-csv/"$s"
   mkdir -p "$res"
-  say "$s: warm-up, then $RUNS run(s) of tally, polars, duckdb"
-  for t in tally polars duckdb; do run_tool "$s" $t warmup; done
+  say "$s: warm-up, then $RUNS run(s) of$TALLYS, polars, duckdb"
+  for t in $TALLYS polars duckdb; do run_tool "$s" $t warmup; done
   for i in $(seq 1 "$RUNS"); do
-    for t in tally polars duckdb; do run_tool "$s" $t "run $i"; done
+    for t in $TALLYS polars duckdb; do run_tool "$s" $t "run $i"; done
   done
-  rejected=0
-  [ -f ".bench/out/tally/$s/rejects.csv" ] && rejected=$(($(wc -l < ".bench/out/tally/$s/rejects.csv") - 1))
-  [ "$rejected" -gt 0 ] && echo "bench: WARNING: Tally rejected $rejected row(s) on $s (.bench/out/tally/$s/rejects.csv)" >&2
-  grep -E '^(orders|decisions|amounts|refunds):|^in ' ".bench/results/$s/tally.log" | sed 's/^/   tally: /'
-
-  say "$s: converting Tally's output and comparing"
   agree=yes
-  "$PY" scripts/bench_convert.py ".bench/out/tally/$s" ".bench/data/$s" ".bench/out/tally-csv/$s" || agree=no
-  "$PY" "$K/check_outputs.py" ".bench/out/polars/$s" ".bench/out/duckdb/$s" ".bench/out/tally-csv/$s" || agree=no
+  for t in $TALLYS; do
+    rejected=0
+    [ -f ".bench/out/$t/$s/rejects.csv" ] && rejected=$(($(wc -l < ".bench/out/$t/$s/rejects.csv") - 1))
+    [ "$rejected" -gt 0 ] && echo "bench: WARNING: Tally rejected $rejected row(s) on $s (.bench/out/$t/$s/rejects.csv)" >&2
+    grep -E '^(orders|decisions|amounts|refunds):|^in ' ".bench/results/$s/$t.log" | sed "s/^/   $t: /"
+
+    say "$s: converting $t's output and comparing"
+    "$PY" scripts/bench_convert.py ".bench/out/$t/$s" ".bench/data/$s" ".bench/out/$t-csv/$s" || agree=no
+    "$PY" "$K/check_outputs.py" ".bench/out/polars/$s" ".bench/out/duckdb/$s" ".bench/out/$t-csv/$s" || agree=no
+  done
   check_digests "$s" ".bench/out/polars/$s" decisions.csv adjustments.csv totals.csv \
     || echo "bench: WARNING: the peers' outputs on $s differ from WORKLOAD.md's expected digests" >&2
   if [ $agree = yes ]; then
-    echo "$s: polars, DuckDB and Tally (converted) outputs are IDENTICAL"
+    echo "$s: polars, DuckDB and Tally ($TRACES traces, converted) outputs are IDENTICAL"
   else
-    echo "$s: outputs DIFFER (see above; Tally's converted files: .bench/out/tally-csv/$s)"
+    echo "$s: outputs DIFFER (see above; Tally's converted files: .bench/out/tally*-csv/$s)"
     status=1
   fi
 
   echo
-  "$PY" - "$s" "$RUNS" "$res" <<'EOF' | tee "$res/table.md"
+  "$PY" - "$s" "$RUNS" "$res" $TALLYS <<'EOF' | tee "$res/table.md"
 import statistics, sys
-size, runs, res = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+size, runs, res, tallys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 med = {}
-for tool in ("tally", "polars", "duckdb"):
+for tool in (*tallys, "polars", "duckdb"):
     rows = [list(map(float, l.split())) for l in open(f"{res}/{tool}.times") if l.strip()]
     med[tool] = (statistics.median(r[0] for r in rows),
                  statistics.median(r[1] + r[2] for r in rows),
                  statistics.median(r[3] / 1024 for r in rows))
-names = {"tally": "Tally", "polars": "polars", "duckdb": "DuckDB"}
+names = {"tally": "Tally", "tally-decisive": "Tally --trace decisive", "polars": "polars", "duckdb": "DuckDB"}
 print(f"### {size} (median of {runs} run{'s' if runs > 1 else ''} after one warm-up)\n")
 print("| tool | median wall s | median cpu s (user + sys) | median peak MiB |")
 print("|---|---:|---:|---:|")
 for tool, (w, c, m) in med.items():
     print(f"| {names[tool]} | {w:.3f} | {c:.3f} | {m:,.0f} |")
-tw, tc, tm = med["tally"]
 print()
-for peer in ("duckdb", "polars"):
-    w, c, m = med[peer]
-    r = lambda a, b: f"{a / b:.2f}" if b else "n/a"
-    print(f"- Tally / {names[peer]}: wall {r(tw, w)}x, cpu {r(tc, c)}x, memory {r(tm, m)}x")
+for tally in tallys:
+    tw, tc, tm = med[tally]
+    for peer in ("duckdb", "polars"):
+        w, c, m = med[peer]
+        r = lambda a, b: f"{a / b:.2f}" if b else "n/a"
+        print(f"- {names[tally]} / {names[peer]}: wall {r(tw, w)}x, cpu {r(tc, c)}x, memory {r(tm, m)}x")
 print()
 EOF
 done

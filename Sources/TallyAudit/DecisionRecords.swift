@@ -11,6 +11,8 @@ import Foundation
 public struct DecisionLog: Sendable {
     let plan: Plan
     let redactor: Redactor?
+    /// The header's `--trace` level: `none` writes decision records without `trace`.
+    let traceDetail: TraceDetail
     var previous = HashChain.genesis
     /// The JSONL text, as bytes.
     /// The JSONL text not yet written to `file` (all of it when there is no file).
@@ -35,6 +37,7 @@ public struct DecisionLog: Sendable {
     public init(plan: Plan, header: RunHeader?, redactor: Redactor? = nil) {
         self.plan = plan
         self.redactor = redactor
+        self.traceDetail = header?.traceDetail ?? .full
         if let header { append(header.members(plan: plan)) }
     }
 
@@ -175,6 +178,7 @@ public struct DecisionLog: Sendable {
             out.endObject()
         }
         out.endArray()
+        guard traceDetail != .none else { return out.bytes }
         out.beginObject("trace")
         out.beginObject("order")
         out.string("id", order.id)

@@ -1,4 +1,5 @@
 import TallyPlan
+import TallyRun
 import TallySource
 import TallyValues
 
@@ -28,9 +29,12 @@ public struct RunHeader: Sendable {
     public var redacted: Bool { redactionKey != nil }
     /// The token keys the clicks were checked with: id and fingerprint.
     public var tokenKeys: [(id: String, fingerprint: String)]
+    /// How much of each decision's explanation the records carry (`--trace`).
+    public var traceDetail: TraceDetail
 
     public init(program: String, rules: [FileDigest], rulesVersion: String, inputs: [(ledger: String, file: FileDigest)],
-                asOf: Timestamp, asOfSource: String, redactionKey: String?, tokenKeys: [(id: String, fingerprint: String)]) {
+                asOf: Timestamp, asOfSource: String, redactionKey: String?, tokenKeys: [(id: String, fingerprint: String)],
+                traceDetail: TraceDetail = .full) {
         self.program = program
         self.rules = rules
         self.rulesVersion = rulesVersion
@@ -40,6 +44,7 @@ public struct RunHeader: Sendable {
         self.asOfSource = asOfSource
         self.redactionKey = redactionKey
         self.tokenKeys = tokenKeys
+        self.traceDetail = traceDetail
     }
 
     func members(plan: Plan) -> [(String, JSON)] {
@@ -53,6 +58,7 @@ public struct RunHeader: Sendable {
             ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ("sha256", digest($0.file))]) })),
             ("parameters", .object([("as_of", .string(Value.timestampText(asOf))),
                                     ("as_of_from", .string(asOfSource)),
+                                    ("trace", .string(traceDetail.rawValue)),
                                     ("redact", .bool(redacted)),
                                     ("redaction_key", redactionKey.map(JSON.string) ?? .null),
                                     ("token_keys", .array(tokenKeys.map { .object([("id", .string($0.id)), ("fingerprint", .string($0.fingerprint))]) }))])),

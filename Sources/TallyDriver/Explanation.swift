@@ -29,8 +29,13 @@ public enum Explanation {
         }
         var records: [[String: Any]] = []
         var orderIDs: [String] = []
+        var level = "full"
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+            if object["type"] as? String == "header" {
+                level = (object["parameters"] as? [String: Any])?["trace"] as? String ?? "full"
+                continue
+            }
             let id = object["order"] as? String ?? ""
             if !orderIDs.contains(id) { orderIDs.append(id) }
             if id == order { records.append(object) }
@@ -39,7 +44,17 @@ public enum Explanation {
             let help = Suggestion.didYouMean(order, among: orderIDs).map { " (\($0))" } ?? ""
             return .failure(CommandProblem(message: "order `\(order)` has no decision in \(path)\(help): it may be cancelled, unattributed (see summary.json) or rejected as a row (see rejects.csv)", exitCode: 1))
         }
-        return .success(Story.render(order: order, records: records, all: all))
+        // A run written with less than the full trace says so, and how to get it.
+        let note: String
+        switch level {
+        case "none":
+            note = "This run was written with `--trace none`: the records hold the decisions without their explanation. For the touches, rules and arithmetic, run again with `tally run --trace full` (the default).\n\n"
+        case "decisive":
+            note = "This run was written with `--trace decisive`: touches that lost and rules that did not match are left out. For them, run again with `tally run --trace full` (the default).\n\n"
+        default:
+            note = ""
+        }
+        return .success(note + Story.render(order: order, records: records, all: all))
     }
 
     /// The compiled plan of a project folder, or of rule files.
@@ -98,6 +113,8 @@ enum Story {
             out += "\nEvidence \(text(trace["evidence"])), model \(text(trace["model"]))\n"
             let weights = trace["weights"] as? [String: Any] ?? [:]
             out += "Credit: " + decisions.map { "\(text($0["referrer"])) weight \(text(weights[text($0["referrer"])]))" }.joined(separator: ", ") + "\n"
+        } else {
+            out += "Order \(order)\n"
         }
         for decision in decisions {
             let referrer = text(decision["referrer"])
@@ -106,7 +123,7 @@ enum Story {
             out += "\n── \(referrer): \(text(decision["status"])) \(text(decision["amount"])) \(text(decision["currency"]))"
             if let payable = decision["payable_on"] as? String { out += ", payable on \(payable)" }
             out += "\n   \(text(decision["outcome"]))\n"
-            out += "   credit \(text(credit["share"])): \(text(credit["arithmetic"]))\n"
+            if !credit.isEmpty { out += "   credit \(text(credit["share"])): \(text(credit["arithmetic"]))\n" }
             for check in trace["fraud"] as? [[String: Any]] ?? [] {
                 let saw = (check["saw"] as? [String: Any] ?? [:]).keys.sorted().map { "\($0) = \(text((check["saw"] as? [String: Any])?[$0]))" }
                 out += "   ⚑ \(text(check["action"])) \(text(check["subject"])) \"\(text(check["check"]))\" [\(text(check["at"]))]: \(text(check["condition"]))"

@@ -41,13 +41,14 @@ public struct ProjectRun {
     /// books corrections against them instead of changing them. `redact` replaces
     /// personal identifiers by pseudonyms. `keepTraces` false drops each decision's full
     /// trace once its record is rendered (the `tally run` command): outputs are the same,
-    /// memory stays flat.
+    /// memory stays flat. `trace` is how much of each decision's explanation the records
+    /// carry (recorded in the header).
     /// `loaded` is the project already loaded (`tally close` runs twice over one load).
     /// `asOfSource` overrides what the header says of the as-of, and `reproducing` lets
     /// the as-of fall inside closed months (`tally verify` re-runs at the header's instant
     /// and must write the same header, whatever was closed since).
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
-                           program: String? = nil, redact: Bool = false, keepTraces: Bool = true,
+                           program: String? = nil, redact: Bool = false, keepTraces: Bool = true, trace: TraceDetail = .full,
                            asOfSource: String? = nil, reproducing: Bool = false, loaded preloaded: ProjectLoad? = nil) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: preloaded ?? ProjectLoad.load(path, program: program))
@@ -100,7 +101,7 @@ public struct ProjectRun {
         }
         let header = RunHeader(program: plan.name, rules: loaded.rules, rulesVersion: plan.rulesVersion,
                                inputs: loaded.inputDigests, asOf: asOf, asOfSource: asOfSource ?? source,
-                               redactionKey: redactionKey, tokenKeys: loaded.tokenKeys)
+                               redactionKey: redactionKey, tokenKeys: loaded.tokenKeys, traceDetail: trace)
         run.header = header
         clock.lap("inputs digest")
         // Records are rendered and chained on another core while the runner evaluates;
@@ -123,7 +124,7 @@ public struct ProjectRun {
         }
         let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial)
         let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: stream.receive,
-                                keepTraces: keepTraces)
+                                keepTraces: keepTraces, traceDetail: trace)
         run.result = result
         clock.lap("run")
         var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header,

@@ -1,5 +1,6 @@
 import Foundation
 import TallyAudit
+import TallyRun
 
 /// `tally verify`: the hash chain of `decisions.jsonl` is intact from its header to its
 /// end record, the rule files and ledgers at hand are the ones its header names, and
@@ -57,7 +58,11 @@ public struct Verification {
         // The re-run, with the header's parameters.
         let asOf = parameters["as_of"] as? String
         let redact = parameters["redact"] as? Bool ?? false
-        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false,
+        // Headers written before `--trace` existed carry no level: they were full.
+        guard let trace = TraceDetail(rawValue: parameters["trace"] as? String ?? "full") else {
+            return Verification(text: "tally verify: the header's trace level `\(parameters["trace"] ?? "")` is unknown (full, decisive or none)\n", exitCode: 1)
+        }
+        let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false, trace: trace,
                                  asOfSource: parameters["as_of_from"] as? String, reproducing: true, loaded: load)
         if let problem = run.usageError ?? run.load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
         guard let outputs = run.outputs else {

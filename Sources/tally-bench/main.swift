@@ -4,6 +4,7 @@
 //
 //   swift run -c release tally-bench examples/acme 20
 //   swift run -c release tally-bench .bench/projects/medium 3
+//   swift run -c release tally-bench .bench/projects/medium 3 none     # trace level
 import Foundation
 import TallyDriver
 import TallyRun
@@ -11,6 +12,10 @@ import TallyRun
 let arguments = CommandLine.arguments
 let project = arguments.count > 1 ? arguments[1] : "examples/acme"
 let rounds = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 5) : 5
+guard let detail = TraceDetail(rawValue: arguments.count > 3 ? arguments[3] : "full") else {
+    FileHandle.standardError.write(Data("tally-bench: the trace level is full, decisive or none\n".utf8))
+    exit(2)
+}
 
 let load = ProjectLoad.load(project)
 guard let loaded = load.loaded else {
@@ -22,7 +27,7 @@ var timings: [Double] = []
 var decisions = 0
 for _ in 0..<rounds {
     let start = DispatchTime.now().uptimeNanoseconds
-    let result = Runner.run(plan, ledgers: loaded.ledgers)
+    let result = Runner.run(plan, ledgers: loaded.ledgers, traceDetail: detail)
     timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     decisions = result.decisions.count
 }
@@ -30,6 +35,6 @@ timings.sort()
 let median = timings[timings.count / 2]
 let clicks = loaded.ledgers.clicks.count
 let orders = loaded.ledgers.orders.count
-print("\(project): \(orders) orders, \(clicks) clicks, \(decisions) decisions with full traces")
+print("\(project): \(orders) orders, \(clicks) clicks, \(decisions) decisions, trace \(detail.rawValue)")
 print(String(format: "evaluation, median of %d: %.3f s = %.0f decisions/s, %.0f orders/s (one core)",
              rounds, median, Double(decisions) / median, Double(orders) / median))

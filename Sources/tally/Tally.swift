@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyDriver
+import TallyRun
 import TallySource
 
 /// `tally`: the command line. Each subcommand parses its arguments, calls the
@@ -134,6 +135,7 @@ struct Run: ParsableCommand {
           tally run examples/acme
           tally run examples/acme --as-of 2026-04-30 --out /tmp/april
           tally run examples/acme --redact --out /tmp/shareable
+          tally run examples/acme --trace decisive
         """
     )
 
@@ -149,9 +151,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Replace customer keys, emails, ip addresses and device ids by keyed pseudonyms in every output (key: `redaction` in tally.yaml).")
     var redact = false
 
+    @Option(help: ArgumentHelp("How much of each decision's explanation decisions.jsonl carries: full (every touch and rule, the default), decisive (what decided the amount: credited touches, rules that paid, arithmetic, checks, caps) or none (the decision alone).", valueName: "full|decisive|none"))
+    var trace: TraceDetail = .full
+
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        let run = ProjectRun.run(project, asOf: asOf, output: out, redact: redact, keepTraces: false)
+        let run = ProjectRun.run(project, asOf: asOf, output: out, redact: redact, keepTraces: false, trace: trace)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if let problem = run.load.usageError ?? run.usageError {
             FileHandle.standardError.write(Data("tally run: \(problem)\n".utf8))
@@ -321,3 +326,5 @@ struct Diff: ParsableCommand {
         }
     }
 }
+
+extension TraceDetail: ExpressibleByArgument {}

@@ -190,6 +190,20 @@ final class CLITests: XCTestCase {
         let badAsOf = try tally(["run", "examples/acme", "--as-of", "yesterday", "--out", folder.path])
         XCTAssertEqual(badAsOf.status, 2)
         XCTAssertTrue(badAsOf.stderr.contains("`--as-of yesterday` is not a date or timestamp"), badAsOf.stderr)
+        let badTrace = try tally(["run", "examples/acme", "--trace", "some", "--out", folder.path])
+        XCTAssertEqual(badTrace.status, 2)
+        XCTAssertTrue(badTrace.stderr.contains("--trace"), badTrace.stderr)
+    }
+
+    func testRunWithALesserTraceVerifies() throws {
+        let project = try acmeCopy()
+        defer { try? FileManager.default.removeItem(at: project.deletingLastPathComponent()) }
+        let run = try tally(["run", project.path, "--trace", "decisive"])
+        XCTAssertEqual(run.status, 1, run.stderr)  // the example's deliberately bad rows
+        let header = try String(contentsOf: project.appendingPathComponent("out/decisions.jsonl"), encoding: .utf8).prefix { $0 != "\n" }
+        XCTAssertTrue(header.contains("\"trace\":\"decisive\""), String(header))
+        let verify = try tally(["verify", project.path])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
     }
 
     /// A copy of examples/acme whose program path works from the copy.

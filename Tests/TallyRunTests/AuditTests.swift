@@ -16,15 +16,7 @@ final class AuditTests: XCTestCase {
     /// A copy of examples/acme (rules included) run once into `out`.
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-audit-\(UUID().uuidString)")
-        project = folder.appendingPathComponent("acme")
-        let repository = Golden.repository
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("examples/acme"), to: project)
-        try? FileManager.default.removeItem(at: project.appendingPathComponent("out"))
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("rules"), to: folder.appendingPathComponent("rules"))
-        let yaml = project.appendingPathComponent("tally.yaml")
-        try String(contentsOf: yaml, encoding: .utf8).replacingOccurrences(of: "../../rules/", with: "../rules/")
-            .write(to: yaml, atomically: true, encoding: .utf8)
+        project = try Golden.acmeProject(in: folder)
         let run = ProjectRun.run(project.path, output: output.path)
         XCTAssertNotNil(run.result)
     }

@@ -9,6 +9,20 @@ public enum Golden {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// The fixtures folder of the test target whose source file is `testFile`.
+    /// A copy of examples/acme, with the repository's rules beside it so that its program
+    /// paths hold, in a new folder under `folder`; returns the project folder.
+    public static func acmeProject(in folder: URL) throws -> URL {
+        let project = folder.appendingPathComponent("acme")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("examples/acme"), to: project)
+        try? FileManager.default.removeItem(at: project.appendingPathComponent("out"))
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("rules"), to: folder.appendingPathComponent("rules"))
+        let yaml = project.appendingPathComponent("tally.yaml")
+        try String(contentsOf: yaml, encoding: .utf8).replacingOccurrences(of: "../../rules/", with: "../rules/")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        return project
+    }
+
     public static func fixtures(of testFile: String) -> URL {
         URL(fileURLWithPath: testFile).deletingLastPathComponent().appendingPathComponent("Fixtures")
     }

@@ -334,36 +334,61 @@ struct RowImporter {
 }
 
 /// Finds rows identical to an earlier one. Ledgers are usually in time order, so
-/// duplicates share a timestamp: only the rows of the current timestamp are kept; if
-/// the file goes back in time, every row is kept from then on.
+/// duplicates share a timestamp: only the rows of the current timestamp are kept (their
+/// bytes back to back in one reused buffer, so a row costs no allocation: a copy of each
+/// row was a tenth of loading the reference kit's clicks); if the file goes back in
+/// time, every row is kept from then on.
 struct DuplicateFilter {
-    private var current = ""
-    /// Rows of the current timestamp: few, so a linear scan beats hashing every row.
-    private var group: [(raw: [UInt8], line: Int)] = []
+    /// The `at` text of the current timestamp's rows.
+    private var current: [UInt8] = []
+    /// The current timestamp's rows, back to back, and where each is.
+    private var arena: [UInt8] = []
+    private var group: [(start: Int, count: Int, line: Int)] = []
     private var seen: [[UInt8]: Int] = [:]
     private var keepAll = false
 
     /// Whether the rows went back in time at some point.
     var wentBackInTime: Bool { keepAll }
 
+    /// The line of an earlier row with the same bytes, or nil (and the row remembered).
     mutating func check(_ raw: [UInt8], line: Int, at: String) -> Int? {
+        var at = at
+        return raw.withUnsafeBufferPointer { raw in at.withUTF8 { check(raw, line: line, at: $0) } }
+    }
+
+    /// The same for a row and its `at` text given as bytes.
+    mutating func check(_ raw: UnsafeBufferPointer<UInt8>, line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
         if keepAll {
-            if let earlier = seen[raw] { return earlier }
-            seen[raw] = line
+            let key = Array(raw)
+            if let earlier = seen[key] { return earlier }
+            seen[key] = line
             return nil
         }
-        if at != current {
-            if !current.isEmpty, !at.isEmpty, at < current {
+        // By memcmp: the generic comparisons were a tenth of this check.
+        let order = current.withUnsafeBufferPointer { now -> Int32 in
+            let common = min(now.count, at.count)
+            let bytes = common == 0 ? 0 : memcmp(at.baseAddress!, now.baseAddress!, common)
+            return bytes != 0 ? bytes : Int32(at.count - now.count).signum()
+        }
+        if order != 0 {
+            if !current.isEmpty, !at.isEmpty, order < 0 {
                 // The file went back in time: remember every row from now on.
                 keepAll = true
-                for row in group { seen[row.raw] = row.line }
+                for row in group { seen[Array(arena[row.start..<row.start + row.count])] = row.line }
                 return check(raw, line: line, at: at)
             }
             group.removeAll(keepingCapacity: true)
-            current = at
+            arena.removeAll(keepingCapacity: true)
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: at)
         }
-        if let earlier = group.first(where: { $0.raw == raw }) { return earlier.line }
-        group.append((raw, line))
+        for row in group where row.count == raw.count {
+            if raw.isEmpty || arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + row.start, raw.baseAddress!, raw.count) == 0 }) {
+                return row.line
+            }
+        }
+        group.append((arena.count, raw.count, line))
+        arena.append(contentsOf: raw)
         return nil
     }
 }

@@ -7,6 +7,9 @@ struct LedgerTable {
     enum Reader {
         case csv(CSVReader)
         case jsonl(JSONLReader)
+        /// While a reader is out of the table (being read): holding it here as well
+        /// would make every refill of its buffer a copy.
+        case taken
     }
 
     /// One row: values by slot (empty when absent) and their column names for rejects.
@@ -86,11 +89,15 @@ struct LedgerTable {
     /// The next row, or nil at the end of the file.
     mutating func next() -> Row? {
         switch reader {
+        case .taken:
+            return nil
         case .csv(var csv):
+            reader = .taken
             defer { reader = .csv(csv) }
             guard csv.next(into: &csvRow) else { return nil }
             return row(from: csvRow)
         case .jsonl(var jsonl):
+            reader = .taken
             defer { reader = .jsonl(jsonl) }
             guard let (line, object, problem) = jsonl.next() else { return nil }
             var row = Row(line: line, values: Array(repeating: "", count: fields.count), problem: nil, raw: [])
@@ -112,9 +119,21 @@ extension LedgerTable {
     /// false at the end of the file. JSONL tables have none (see `isDelimited`).
     mutating func nextDelimited(into row: inout CSVReader.Row) -> Bool {
         guard case .csv(var csv) = reader else { return false }
+        reader = .taken
         defer { reader = .csv(csv) }
         return csv.next(into: &row)
     }
+
+    /// Takes the CSV reader out of the table, for an importer that reads the rows itself;
+    /// nil for a JSONL table. Hand it back with `restore(_:)`.
+    mutating func takeCSVReader() -> CSVReader? {
+        guard case .csv(let csv) = reader else { return nil }
+        reader = .taken
+        return csv
+    }
+
+    /// Puts back a reader taken with `takeCSVReader()`.
+    mutating func restore(_ csv: CSVReader) { reader = .csv(csv) }
 
     var isDelimited: Bool {
         if case .csv = reader { return true }

@@ -99,6 +99,9 @@ public struct TouchTrace: Sendable, Equatable {
     var exclusion: Exclusion?
     /// Whether the touch was kept (without putting the exclusion in words).
     public var isKept: Bool { exclusion == nil }
+    /// Whether a touch check (`reject touch`) excluded it: such touches stay in a
+    /// `decisive` trace, since they explain a referrer's missing credit.
+    public var byCheck = false
 
     enum Exclusion: Sendable, Equatable {
         case words(String)

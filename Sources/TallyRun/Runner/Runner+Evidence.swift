@@ -16,6 +16,9 @@ extension Runner {
     mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts) -> ([Touch], [TouchTrace]) {
         var touches: [Touch] = []
         var traces: [TouchTrace] = []
+        // `decisive` skips the touches that lose before attribution (the run trims the
+        // rest once credit is known); `none` keeps no trace at all.
+        let traced = traceDetail != .none, full = traceDetail == .full
         func referrerID(_ index: Int32) -> String { ledgers.referrers[Int(index)].id }
 
         // Coupons: codes on the order, mapped by assignments valid at the order's instant.
@@ -23,7 +26,7 @@ extension Runner {
             guard let assignments = assignmentsByCode[code.uppercased()] else { continue }
             let valid = assignments.filter { ($0.validFrom.map { $0 <= order.at } ?? true) && ($0.validUntil.map { order.at < $0 } ?? true) }
             if valid.isEmpty {
-                for assignment in assignments {
+                for assignment in assignments where full {
                     traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code,
                                              excluded: "the code's assignment is not valid at the order's time (\(AssignmentText.window(assignment)))"))
                 }
@@ -32,7 +35,7 @@ extension Runner {
             for assignment in valid {
                 touches.append(Touch(evidence: .coupon, at: order.at, referrer: assignment.referrer, click: nil, code: code, id: code,
                                      sequence: Int.max / 2 + position))
-                traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code, excluded: nil))
+                if traced { traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code, excluded: nil)) }
             }
         }
 
@@ -45,7 +48,7 @@ extension Runner {
             if drop > 0 { customerClicks[number].removeFirst(drop) }
             let window = customerClicks[number].map(Int.init)
             let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch > lookback }
-            for index in tooOld.suffix(3) {
+            for index in tooOld.suffix(full ? 3 : 0) {
                 let at = ledgers.clicks.instant(index)
                 var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(ledgers.clicks.referrer(index)),
                                        at: at, code: "", excluded: nil)
@@ -63,12 +66,16 @@ extension Runner {
                 screened.count(referrer: referrer, channel: ledgers.clicks.text(.channel, index),
                                flagged: screening.rejection != nil || !screening.holds.isEmpty)
                 if let rejection = screening.rejection {
-                    traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: rejection.text))
+                    if traced {
+                        var trace = TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: rejection.text)
+                        trace.byCheck = true
+                        traces.append(trace)
+                    }
                     result.touchesRejected["touch: " + rejection.reason, default: 0] += 1
                     continue
                 }
                 touches.append(touch)
-                traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: nil))
+                if traced { traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: nil)) }
             }
         }
 
@@ -77,8 +84,10 @@ extension Runner {
             guard let referrer = answer.referrer else { continue }
             touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(position + 1)",
                                  sequence: Int.max / 2 + 1000 + position))
-            traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.at,
-                                     code: answer.answer, excluded: nil))
+            if traced {
+                traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.at,
+                                         code: answer.answer, excluded: nil))
+            }
         }
         return (touches, traces)
     }

@@ -71,7 +71,14 @@ extension Runner {
         let shippings = split(orderView.shipping), taxes = split(orderView.tax), wraps = split(orderView.giftWrap)
         let evidence = kept[0].evidence.rawValue
         let modelText = AttributionText.model(plan.attribution.model)
-        let weightTrace = zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.decimal.description) }
+        let traced = traceDetail != .none
+        let weightTrace = traced ? zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.decimal.description) } : []
+        if traceDetail == .decisive {
+            // Only the touches that earned credit, and those a touch check rejected.
+            var credited = Set<String>()
+            for (touch, weight) in zip(kept, weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id) }
+            traces.removeAll { trace in !trace.byCheck && !(trace.isKept && credited.contains(trace.evidence + "\u{1F}" + trace.id)) }
+        }
 
         let facts = OrderFacts(id: order.id, at: order.at, localDate: orderView.localDate, channel: order.channel,
                                customer: order.customer, isNewCustomer: customer.isNew, currency: order.currency.code,
@@ -99,7 +106,8 @@ extension Runner {
             let shareText = AttributionText.share(credit.share)
             let creditTrace = CreditTrace(
                 weight: credit.weight.decimal.description, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
-                arithmetic: referrers.count == 1
+                arithmetic: !traced ? ""
+                    : referrers.count == 1
                     ? "the whole order: net \(money(orderView.net))"
                     : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
             let touchHolds = kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)

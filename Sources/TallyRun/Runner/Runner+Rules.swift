@@ -36,6 +36,9 @@ extension Runner {
         let kind = rulesFor(kind: referrer.kind)
         var traces: [RuleTrace] = []
         traces.reserveCapacity(plan.rules.count)
+        // `full` traces every rule; `decisive` only those that matched; `none` none.
+        let full = traceDetail == .full, traced = traceDetail != .none
+        var traceOf = Array(repeating: -1, count: plan.rules.count)
         // By rule index: the amount and arithmetic of each rule that matched.
         var matched: [(amount: Int64, arithmetic: [String])?] = Array(repeating: nil, count: plan.rules.count)
         var anyMatched = false
@@ -43,6 +46,7 @@ extension Runner {
             var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
                                   amount: nil, arithmetic: [], location: rule.location)
             if !kind.candidates[index] {
+                guard full else { continue }
                 trace.outcome = .notMatched
                 trace.failed = kindConditionTexts[index]
                 trace.saw = [("referrer.kind", kind.text)]
@@ -51,6 +55,7 @@ extension Runner {
             }
             let at = order.order.at
             if (rule.effectiveFrom.map { at < $0 } ?? false) || (rule.effectiveUntil.map { at >= $0 } ?? false) {
+                guard full else { continue }
                 trace.outcome = .notEffective
                 trace.failed = "effective \(rule.effectiveText ?? "")"
                 trace.saw = [("order.at", Value.timestampText(at))]
@@ -59,15 +64,16 @@ extension Runner {
             }
             var failed = false
             for condition in rule.conditions where !interpreter.evaluate(condition.code, scope).isTrueValue {
+                failed = true
+                guard full else { break }
                 trace.outcome = .notMatched
                 trace.failed = condition.text
                 trace.label = condition.label
                 trace.saw = TraceValues.saw(condition.code, scope, interpreter: interpreter)
-                failed = true
                 break
             }
             if failed {
-                traces.append(trace)
+                if full { traces.append(trace) }
                 continue
             }
             var total: Int64 = 0
@@ -79,8 +85,10 @@ extension Runner {
             }
             matched[index] = (total, arithmetic)
             anyMatched = true
+            guard traced else { continue }
             trace.amount = total
             trace.arithmetic = arithmetic
+            traceOf[index] = traces.count
             traces.append(trace)
         }
         guard anyMatched else { return ([], traces) }
@@ -95,8 +103,10 @@ extension Runner {
         for (index, rule) in plan.rules.enumerated() {
             guard let payment = matched[index] else { continue }
             if let by = replacedBy[index] {
-                traces[index].outcome = .replaced
-                traces[index].replacedBy = by
+                if traceOf[index] >= 0 {
+                    traces[traceOf[index]].outcome = .replaced
+                    traces[traceOf[index]].replacedBy = by
+                }
                 continue
             }
             lines.append(RuleLine(rule: rule.id, amount: payment.amount))
@@ -122,9 +132,11 @@ extension Runner {
     /// One pay clause's amount and its arithmetic in words.
     mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, decision: String, readings: [Int: TierReading]) -> (Int64, String) {
         guard let credit = scope.credit else { return (0, "") }
+        // Without a trace the arithmetic is never read: no words are built.
+        let explain = traceDetail != .none
         let share = credit.share
         let whole = share.numerator == share.denominator
-        let shareText = whole ? "" : " × share \(AttributionText.share(share))"
+        let shareText = whole || !explain ? "" : " × share \(AttributionText.share(share))"
         if let per = payment.per {
             var total = Fraction(0)
             var count = 0
@@ -144,14 +156,14 @@ extension Runner {
             }
             scope.line = nil
             let amount = (total * share).roundedHalfEven
-            let sum = money(Fraction(total.numerator, total.denominator))
-            return (amount, "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(sum)" + (whole ? "" : "\(shareText) = \(money(amount))"))
+            let sum = explain ? money(Fraction(total.numerator, total.denominator)) : ""
+            return (amount, explain ? "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(sum)" + (whole ? "" : "\(shareText) = \(money(amount))") : "")
         }
         switch payment.amount {
         case .fixed(let code):
             guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, "\(payment.text): no amount") }
             let amount = (Fraction(value) * share).roundedHalfEven
-            return (amount, "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))"))
+            return (amount, explain ? "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))") : "")
         case .rate(.tiers(let index), let base):
             guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, "\(payment.text): no base") }
             return tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
@@ -159,7 +171,7 @@ extension Runner {
             guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, "\(payment.text): no base") }
             guard let points = ratePoints(rate, scope, readings) else { return (0, "\(payment.text): no rate for this referrer (0.00)") }
             let amount = Interpreter.percentOf(value, points)
-            return (amount, "\(payment.text): \(points.normalized)% × \(money(value)) = \(money(amount))")
+            return (amount, explain ? "\(payment.text): \(points.normalized)% × \(money(value)) = \(money(amount))" : "")
         }
     }
 

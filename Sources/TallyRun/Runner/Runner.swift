@@ -76,17 +76,22 @@ public struct Runner {
     /// False keeps only what statements and the summary need of each trace, once the
     /// sink has it: a large run then never holds every trace in memory.
     var keepTraces = true
+    /// How much of each decision's explanation to build (nothing beyond the decision
+    /// for `none`: the explanation is about half of evaluating an order).
+    var traceDetail = TraceDetail.full
 
     /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
     /// `closed` is what closed periods paid (the paid ledger); `sink` receives each
     /// decision when it is final.
     public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, closed: ClosedBooks? = nil,
-                           sink: (@Sendable (Decision) -> Void)? = nil, keepTraces: Bool = true) -> RunResult {
+                           sink: (@Sendable (Decision) -> Void)? = nil, keepTraces: Bool = true,
+                           traceDetail: TraceDetail = .full) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
         runner.closed = closed
         runner.sink = sink
         runner.keepTraces = keepTraces
+        runner.traceDetail = traceDetail
         runner.run()
         return runner.result
     }
