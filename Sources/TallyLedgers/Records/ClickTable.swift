@@ -144,6 +144,16 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// numbering its customer keys in this table.
     mutating func append(contentsOf other: ClickTable) {
         let renumber = other.customers.keys.map { customers.intern($0) }
+        // Each column sized once for both parts: appending to a full array copied the
+        // first part again before adding the second.
+        let total = count + other.count
+        at.reserveCapacity(total)
+        referrers.reserveCapacity(total)
+        customerIndexes.reserveCapacity(total)
+        ids.reserveCapacity(total)
+        files.reserveCapacity(total)
+        lines.reserveCapacity(total)
+        for column in texts.indices where kept[column] { texts[column].reserveCapacity(total) }
         at += other.at
         referrers += other.referrers
         customerIndexes += other.customerIndexes.map { renumber[Int($0)] }
