@@ -93,6 +93,15 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         return customerKeys[number].isEmpty ? nil : number
     }
 
+    /// The interned number of click `index`'s customer key, "no key" included (see
+    /// `noCustomerNumber`): the runner chains each customer's clicks by it.
+    @inlinable
+    public func customerIndex(_ index: Int) -> Int32 { customerIndexes[index] }
+
+    /// The number `customerIndex` gives a click without a customer key, nil when every
+    /// click has one.
+    public var noCustomerNumber: Int32? { customers.number(of: "") }
+
     /// The interned number of a customer key, if any click has it.
     public func customerNumber(of key: String) -> Int? {
         guard !key.isEmpty, let number = customers.number(of: key) else { return nil }

@@ -49,27 +49,37 @@ enum LargestRemainder {
     static func split(_ amount: Int64, weights: [Weight], priority: [Int]) -> [Int64] {
         let total = weights.reduce(Int128(0)) { $0 + Int128($1.raw) }
         guard total > 0, amount != 0 else { return Array(repeating: 0, count: weights.count) }
+        // One credited referrer (most orders) takes the whole amount.
+        if weights.count == 1 { return [amount] }
         let negative = amount < 0
         let magnitude = Int128(negative ? -amount : amount)
         var parts: [Int64] = []
-        var remainders: [(Int128, Int, Int)] = []
+        var remainders: [Remainder] = []
         var assigned: Int128 = 0
         for (index, weight) in weights.enumerated() {
             let product = magnitude * Int128(weight.raw)
             let base = product / total
             parts.append(Int64(base))
             assigned += base
-            remainders.append((product % total, priority[index], index))
+            remainders.append(Remainder(value: product % total, priority: priority[index], index: index))
         }
-        remainders.sort { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+        remainders.sort { a, b in a.value != b.value ? a.value > b.value : a.priority < b.priority }
         var left = Int(magnitude - assigned)
         var cursor = 0
         while left > 0 {
-            parts[remainders[cursor].2] += 1
+            parts[remainders[cursor].index] += 1
             left -= 1
             cursor += 1
         }
         return negative ? parts.map { -$0 } : parts
+    }
+
+    /// What a part lost to rounding down, and who gets a leftover cent first. (A struct,
+    /// not a tuple: an array of tuples looks up its type at run time on every call.)
+    private struct Remainder {
+        var value: Int128
+        var priority: Int
+        var index: Int
     }
 
     /// Splits `amount` in proportion to integer amounts (for per-order caps).

@@ -41,13 +41,21 @@ extension Runner {
 
         // Clicks: the customer's clicks up to the order, inclusive lookback.
         let lookback = plan.attribution.lookbackSeconds
-        if let number = ledgers.clicks.customerNumber(of: order.customer), number < customerClicks.count, !customerClicks[number].isEmpty {
-            // Keep twice the lookback so a trace can name the clicks that just missed it.
+        if let number = ledgers.clicks.customerNumber(of: order.customer), number < lastClick.count, lastClick[number] >= 0 {
+            // Twice the lookback, so a trace can name the clicks that just missed it: the
+            // chain runs from the latest click back, so the walk stops at the first older one.
             let forget = order.at.secondsSinceEpoch - 2 * lookback
-            let drop = customerClicks[number].prefix { ledgers.clicks.instant(Int($0)).secondsSinceEpoch < forget }.count
-            if drop > 0 { customerClicks[number].removeFirst(drop) }
-            let window = customerClicks[number].map(Int.init)
-            let tooOld = window.filter { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch > lookback }
+            window.removeAll(keepingCapacity: true)
+            var click = Int(lastClick[number])
+            while click >= 0, ledgers.clicks.instant(click).secondsSinceEpoch >= forget {
+                window.append(click)
+                click = Int(previousClick[click])
+            }
+            window.reverse()
+            let window = self.window
+            // Oldest first: the clicks beyond the lookback come before those inside it.
+            let inside = window.firstIndex { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch <= lookback } ?? window.count
+            let tooOld = window[..<inside]
             for index in tooOld.suffix(full ? 3 : 0) {
                 let at = ledgers.clicks.instant(index)
                 var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(ledgers.clicks.referrer(index)),
@@ -55,7 +63,7 @@ extension Runner {
                 trace.exclusion = .beyondLookback(age: order.at.secondsSinceEpoch - at.secondsSinceEpoch, lookback: lookback)
                 traces.append(trace)
             }
-            for index in window where order.at.secondsSinceEpoch - ledgers.clicks.instant(index).secondsSinceEpoch <= lookback {
+            for index in window[inside...] {
                 // The click's fields one by one: building the whole record for every touch
                 // was a third of the per-order time on the reference kit's medium data.
                 let at = ledgers.clicks.instant(index), referrer = ledgers.clicks.referrer(index), id = ledgers.clicks.id(index)

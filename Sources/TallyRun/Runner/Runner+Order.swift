@@ -142,13 +142,15 @@ extension Runner {
             settle(&pending[index])
         }
         let first = result.decisions.count
-        for var decision in pending {
-            correct(&decision)
-            sink?(decision)
-            if !keepTraces { decision.trace = decision.trace.slim }
-            result.decisions.append(decision)
+        // In place, then moved: copying a decision retains every string it holds.
+        for index in pending.indices {
+            correct(&pending[index])
+            sink?(pending[index])
+            if !keepTraces { pending[index].trace = pending[index].trace.slim }
         }
-        decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(pending.count), net: order.net, currency: order.currency)
+        let count = pending.count
+        result.decisions.append(contentsOf: consume pending)
+        decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: order.net, currency: order.currency)
     }
 
     /// A held decision with a resolution: released (it then follows the return-window

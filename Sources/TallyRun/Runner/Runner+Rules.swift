@@ -38,9 +38,11 @@ extension Runner {
         traces.reserveCapacity(plan.rules.count)
         // `full` traces every rule; `decisive` only those that matched; `none` none.
         let full = traceDetail == .full, traced = traceDetail != .none
-        var traceOf = Array(repeating: -1, count: plan.rules.count)
-        // By rule index: the amount and arithmetic of each rule that matched.
-        var matched: [(amount: Int64, arithmetic: [String])?] = Array(repeating: nil, count: plan.rules.count)
+        var traceOf = traced ? Array(repeating: -1, count: plan.rules.count) : []
+        // By rule index: whether each rule matched, and its amount. (Flat arrays: an
+        // array of optional tuples looked its type up at run time on every call.)
+        var matched = Array(repeating: false, count: plan.rules.count)
+        var matchedAmount = Array(repeating: Int64(0), count: plan.rules.count)
         var anyMatched = false
         for (index, rule) in plan.rules.enumerated() {
             var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
@@ -81,9 +83,10 @@ extension Runner {
             for payment in rule.payments {
                 let (amount, text) = pay(payment, &scope, rule: index, decision: decision, readings: readings)
                 total += amount
-                arithmetic.append(text)
+                if traced { arithmetic.append(text) }
             }
-            matched[index] = (total, arithmetic)
+            matched[index] = true
+            matchedAmount[index] = total
             anyMatched = true
             guard traced else { continue }
             trace.amount = total
@@ -94,25 +97,25 @@ extension Runner {
         guard anyMatched else { return ([], traces) }
         // `replaces`: a matching rule drops the rules it names (not transitively).
         var replacedBy: [String?] = Array(repeating: nil, count: plan.rules.count)
-        for index in plan.rules.indices where matched[index] != nil {
-            for target in plan.rules[index].replaces where matched[target] != nil && replacedBy[target] == nil {
+        for index in plan.rules.indices where matched[index] {
+            for target in plan.rules[index].replaces where matched[target] && replacedBy[target] == nil {
                 replacedBy[target] = plan.rules[index].id
             }
         }
         var lines: [RuleLine] = []
         for (index, rule) in plan.rules.enumerated() {
-            guard let payment = matched[index] else { continue }
+            guard matched[index] else { continue }
             if let by = replacedBy[index] {
-                if traceOf[index] >= 0 {
+                if traced, traceOf[index] >= 0 {
                     traces[traceOf[index]].outcome = .replaced
                     traces[traceOf[index]].replacedBy = by
                 }
                 continue
             }
-            lines.append(RuleLine(rule: rule.id, amount: payment.amount))
+            lines.append(RuleLine(rule: rule.id, amount: matchedAmount[index]))
         }
         if !pendingTierPayments.isEmpty {
-            let survivors = Set(plan.rules.indices.filter { matched[$0] != nil && replacedBy[$0] == nil })
+            let survivors = Set(plan.rules.indices.filter { matched[$0] && replacedBy[$0] == nil })
             commitRetroactiveTiers(survivors: survivors, order: order)
         }
         return (lines, traces)
