@@ -99,6 +99,38 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.counts.map(\.duplicates), [0, 1, 2, 0])
     }
 
+    /// Plain lines are read in place and kept as lines; quoted or non-ASCII rows go the
+    /// general way and are kept as fields. A duplicate is found whichever way each came,
+    /// also after the file goes back in time; rows that only look alike are kept.
+    func testExactDuplicatesAreFoundWhicheverWayARowWasRead() throws {
+        let clicks = [
+            "id,at,referrer,customer,ip",
+            "1,2026-03-01T10:00:00Z,R1,a@x.com,1.1.1.1",
+            "1,2026-03-01T10:00:00Z,\"R1\",a@x.com,1.1.1.1",
+            "2,2026-03-01T10:00:00Z,R1,\"a@x.com,1.1.1.1\",",
+            "2,2026-03-01T10:00:00Z,R1,a@x.com,1.1.1.1",
+            "3,2026-03-01T10:00:00Z,R1,a@x.com,1.1.1.1",
+            "3,2026-03-01T10:00:00Z,R1,a@x.com,1.1.1.1",
+            "4,2026-03-01T11:00:00Z,R2,\u{E9}@x.com,",
+            "4,2026-03-01T11:00:00Z,R2,\u{E9}@x.com,",
+            "5,2026-03-01T09:00:00Z,R2,b@x.com,",
+            "5,2026-03-01T09:00:00Z,R2,\"b@x.com\",",
+        ].joined(separator: "\n") + "\n"
+        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.csv": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.rejects.map { "\($0.line): \($0.reason)" }, [
+            "3: exact duplicate of line 2, skipped",
+            "7: exact duplicate of line 6, skipped",
+            "9: exact duplicate of line 8, skipped",
+            "11: exact duplicate of line 10, skipped",
+        ])
+        XCTAssertEqual(ledgers.clicks.map(\.id), ["5", "1", "2", "2", "3", "4"])
+        XCTAssertEqual(ledgers.counts[1].duplicates, 4)
+    }
+
     func testDifferentOrderWithTheSameIdIsRejected() throws {
         let project = try ScratchProject(files: [
             "a.csv": "order,at,customer,amount\nX,2026-01-01T00:00:00Z,c,10.00\n",

@@ -28,7 +28,7 @@ extension RowImporter {
         let headerCount = table.headerCount
         var csvRow = CSVReader.Row(line: 0)
         var texts = Array(repeating: "", count: textColumns.count)
-        var raw: [UInt8] = []
+        var delimiters: [Int] = []
         // Counted here and added once: a counter inside the loader's ledgers cost a
         // uniqueness check per row.
         var read = 0, accepted = 0
@@ -40,53 +40,67 @@ extension RowImporter {
             loader.ledgers.counts[file].read += read
             loader.accept(file, rows: accepted)
         }
-        while reader.next(into: &csvRow) {
-            read += 1
-            // nil: the row is not plain; true: taken; false: an exact duplicate.
-            let taken: Bool? = csvRow.problem != nil || csvRow.count != headerCount || !numbersAreIndexes ? nil
-                : csvRow.bytes.withUnsafeBufferPointer { buffer -> Bool? in
-                    // Any byte outside ASCII: the general path validates every column read.
-                    guard UTF8Text.isASCII(buffer) else { return nil }
-                    func field(_ column: Int?) -> UnsafeBufferPointer<UInt8>? {
-                        guard let column else { return UnsafeBufferPointer(start: nil, count: 0) }
-                        let start = column == 0 ? 0 : csvRow.ends[column - 1]
-                        let bytes = UnsafeBufferPointer(rebasing: buffer[start..<csvRow.ends[column]])
-                        if let first = bytes.first, first == 32 || first == 9 || first == 13 { return nil }
-                        if let last = bytes.last, last == 32 || last == 9 || last == 13 { return nil }
-                        return bytes
-                    }
-                    func text(_ column: Int?) -> String? { field(column).map { String(decoding: $0, as: UTF8.self) } }
-                    guard field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn), let at = Timestamp.parse(bytes: atBytes),
-                          let referrerBytes = field(referrerColumn), !referrerBytes.isEmpty,
-                          let referrer = referrerNumbers.number(of: referrerBytes),
-                          let customerBytes = field(customerColumn),
-                          let id = text(idColumn) else { return nil }
-                    for (slot, entry) in textColumns.enumerated() {
-                        guard let value = text(entry.column) else { return nil }
-                        texts[slot] = value
-                    }
-                    // The row's bytes and field ends, as the general path keys duplicates.
-                    raw.removeAll(keepingCapacity: true)
-                    raw.append(contentsOf: buffer)
-                    for end in csvRow.ends { raw.append(UInt8(truncatingIfNeeded: end)) }
-                    if let earlier = raw.withUnsafeBufferPointer({ duplicates.check($0, line: csvRow.line, at: atBytes) }) {
-                        loader.reject(file, csvRow.line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
-                        return false
-                    }
-                    clicks.append(at: at, referrer: referrer, customer: clicks.internCustomer(customerBytes), id: id,
-                                  source: RowReference(file: file, line: csvRow.line), texts: texts)
-                    return true
+        /// A row the fast path does not take, through the general importer (with the
+        /// table handed back for it), so its reject reasons are the general ones.
+        func general(_ row: CSVReader.Row) {
+            loader.ledgers.clicks = clicks
+            clicks = ClickTable()
+            importRow(table.row(from: row), counted: true)
+            clicks = loader.ledgers.clicks
+            loader.ledgers.clicks = ClickTable()
+        }
+        rows: while true {
+            // Rows are read in place from the reader's buffer. Outcome: true, taken;
+            // false, an exact duplicate; nil, a plain line this path does not take (it
+            // goes to the general path as `fallback`); no outcome, a row with quotes or
+            // the end of the file.
+            var fallback: CSVReader.Row?
+            let outcome: Bool?? = reader.nextPlainLine(delimiters: &delimiters) { text, delimiters, line, isASCII -> Bool? in
+                func notPlain() -> Bool? {
+                    fallback = CSVReader.Row(plainLine: text, delimiters: delimiters, line: line)
+                    return nil
                 }
-            switch taken {
-            case true?: accepted += 1
-            case false?: break
+                guard numbersAreIndexes, delimiters.count + 1 == headerCount, isASCII else { return notPlain() }
+                func field(_ column: Int?) -> UnsafeBufferPointer<UInt8>? {
+                    guard let column else { return UnsafeBufferPointer(start: nil, count: 0) }
+                    let start = column == 0 ? 0 : delimiters[column - 1] + 1
+                    let end = column < delimiters.count ? delimiters[column] : text.count
+                    let bytes = UnsafeBufferPointer(rebasing: text[start..<end])
+                    if let first = bytes.first, first == 32 || first == 9 || first == 13 { return nil }
+                    if let last = bytes.last, last == 32 || last == 9 || last == 13 { return nil }
+                    return bytes
+                }
+                func string(_ column: Int?) -> String? { field(column).map { String(decoding: $0, as: UTF8.self) } }
+                guard field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn), let at = Timestamp.parse(bytes: atBytes),
+                      let referrerBytes = field(referrerColumn), !referrerBytes.isEmpty,
+                      let referrer = referrerNumbers.number(of: referrerBytes),
+                      let customerBytes = field(customerColumn),
+                      let id = string(idColumn) else { return notPlain() }
+                for (slot, entry) in textColumns.enumerated() {
+                    guard let value = string(entry.column) else { return notPlain() }
+                    texts[slot] = value
+                }
+                if let earlier = duplicates.check(line: text, delimiters: delimiters, line: line, at: atBytes) {
+                    loader.reject(file, line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
+                    return false
+                }
+                clicks.append(at: at, referrer: referrer, customer: clicks.internCustomer(customerBytes), id: id,
+                              source: RowReference(file: file, line: line), texts: texts)
+                return true
+            }
+            switch outcome {
+            case true??:
+                read += 1
+                accepted += 1
+            case false??:
+                read += 1
+            case .some(.none):
+                read += 1
+                if let fallback { general(fallback) }
             case nil:
-                // The general path, with the table handed back for the row.
-                loader.ledgers.clicks = clicks
-                clicks = ClickTable()
-                importRow(table.row(from: csvRow), counted: true)
-                clicks = loader.ledgers.clicks
-                loader.ledgers.clicks = ClickTable()
+                guard reader.next(into: &csvRow) else { break rows }
+                read += 1
+                general(csvRow)
             }
         }
         if duplicates.wentBackInTime { loader.clicksOutOfOrder = true }

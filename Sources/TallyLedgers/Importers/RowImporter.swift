@@ -9,7 +9,7 @@ struct RowImporter {
     let source: LedgerSource
     let slot: [String: Int]
     /// For exact-duplicate detection: rows already seen (see `DuplicateFilter`).
-    var duplicates = DuplicateFilter()
+    var duplicates: DuplicateFilter
     /// Orders being grouped from their line rows.
     var orders: OrderGrouper
     var importingClickRows = false
@@ -18,11 +18,14 @@ struct RowImporter {
         self.loader = loader
         self.file = file
         self.table = table
+        if source.kind == .orders { self.table.keepsRaw = false }
         self.source = source
         self.orders = OrderGrouper(file: file, source: source, currency: loader.settings.currency)
+        self.duplicates = DuplicateFilter(delimiter: source.format == .csv || source.format == .shopifyOrders ? 44 : 9)
         var slots: [String: Int] = [:]
         for (index, field) in table.fields.enumerated() { slots[field] = index }
         self.slot = slots
+        self.orders.slots = OrderSlots(slots)
     }
 
     var settings: LoadSettings { loader.settings }
@@ -35,6 +38,11 @@ struct RowImporter {
         subscript(_ field: String) -> String {
             guard let index = slot[field] else { return "" }
             return row.values[index].trimmedSpaces
+        }
+        /// The value in a slot resolved beforehand (nil: the file has no such column).
+        subscript(_ slot: Int?) -> String {
+            guard let slot else { return "" }
+            return row.values[slot].trimmedSpaces
         }
         func column(_ field: String) -> String { slot[field].map { columns[$0] } ?? field }
     }
@@ -330,65 +338,5 @@ struct RowImporter {
         loader.ledgers.fxIndex[key] = loader.ledgers.fxRates.count
         loader.ledgers.fxRates.append(FXRate(date: date, currency: code, rate: rate, source: reference(fields.row.line)))
         loader.accept(file)
-    }
-}
-
-/// Finds rows identical to an earlier one. Ledgers are usually in time order, so
-/// duplicates share a timestamp: only the rows of the current timestamp are kept (their
-/// bytes back to back in one reused buffer, so a row costs no allocation: a copy of each
-/// row was a tenth of loading the reference kit's clicks); if the file goes back in
-/// time, every row is kept from then on.
-struct DuplicateFilter {
-    /// The `at` text of the current timestamp's rows.
-    private var current: [UInt8] = []
-    /// The current timestamp's rows, back to back, and where each is.
-    private var arena: [UInt8] = []
-    private var group: [(start: Int, count: Int, line: Int)] = []
-    private var seen: [[UInt8]: Int] = [:]
-    private var keepAll = false
-
-    /// Whether the rows went back in time at some point.
-    var wentBackInTime: Bool { keepAll }
-
-    /// The line of an earlier row with the same bytes, or nil (and the row remembered).
-    mutating func check(_ raw: [UInt8], line: Int, at: String) -> Int? {
-        var at = at
-        return raw.withUnsafeBufferPointer { raw in at.withUTF8 { check(raw, line: line, at: $0) } }
-    }
-
-    /// The same for a row and its `at` text given as bytes.
-    mutating func check(_ raw: UnsafeBufferPointer<UInt8>, line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
-        if keepAll {
-            let key = Array(raw)
-            if let earlier = seen[key] { return earlier }
-            seen[key] = line
-            return nil
-        }
-        // By memcmp: the generic comparisons were a tenth of this check.
-        let order = current.withUnsafeBufferPointer { now -> Int32 in
-            let common = min(now.count, at.count)
-            let bytes = common == 0 ? 0 : memcmp(at.baseAddress!, now.baseAddress!, common)
-            return bytes != 0 ? bytes : Int32(at.count - now.count).signum()
-        }
-        if order != 0 {
-            if !current.isEmpty, !at.isEmpty, order < 0 {
-                // The file went back in time: remember every row from now on.
-                keepAll = true
-                for row in group { seen[Array(arena[row.start..<row.start + row.count])] = row.line }
-                return check(raw, line: line, at: at)
-            }
-            group.removeAll(keepingCapacity: true)
-            arena.removeAll(keepingCapacity: true)
-            current.removeAll(keepingCapacity: true)
-            current.append(contentsOf: at)
-        }
-        for row in group where row.count == raw.count {
-            if raw.isEmpty || arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + row.start, raw.baseAddress!, raw.count) == 0 }) {
-                return row.line
-            }
-        }
-        group.append((arena.count, raw.count, line))
-        arena.append(contentsOf: raw)
-        return nil
     }
 }

@@ -33,6 +33,9 @@ struct LedgerTable {
     private let constants: [String: String]
     private var csvRow = CSVReader.Row(line: 0)
     let display: String
+    /// Whether rows carry their bytes for exact-duplicate detection (orders find their
+    /// duplicates as whole orders and do without).
+    var keepsRaw = true
 
     /// Opens the file and reads its header. Fails with a reason when the file cannot be
     /// read, is empty, or lacks a required field.
@@ -165,9 +168,9 @@ extension LedgerTable {
 
     /// A row of named fields from a CSV row, with its problems.
     func row(from csvRow: CSVReader.Row) -> Row {
-        var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: csvRow.bytes)
+        var row = Row(line: csvRow.line, values: Array(repeating: "", count: fields.count), problem: nil, raw: keepsRaw ? csvRow.bytes : [])
         // Field ends make "a,bc" and "ab,c" differ.
-        for end in csvRow.ends { row.raw.append(UInt8(truncatingIfNeeded: end)) }
+        if keepsRaw { for end in csvRow.ends { row.raw.append(UInt8(truncatingIfNeeded: end)) } }
         if let problem = csvRow.problem {
             let column = problem.field - 1 < header.count ? header[problem.field - 1] : "column \(problem.field)"
             row.problem = (column, csvRow.string(problem.field - 1) ?? "", problem.reason)
@@ -185,7 +188,7 @@ extension LedgerTable {
                 }
                 row.values[slot] = text
             }
-            if row.values[slot].isEmpty, let constant = constants[fields[slot]] { row.values[slot] = constant }
+            if !constants.isEmpty, row.values[slot].isEmpty, let constant = constants[fields[slot]] { row.values[slot] = constant }
         }
         return row
     }
