@@ -71,7 +71,7 @@ extension Runner {
                 let screening = plan.touchChecks.isEmpty ? (rejection: nil, holds: [])
                     : screenTouch(touch, click: ledgers.clicks[index], order: view, customer: customer)
                 touch.holds = screening.holds
-                screened.count(referrer: referrer, channel: ledgers.clicks.text(.channel, index),
+                screened.count(referrer: referrer, channel: ledgers.clicks.code(.channel, index),
                                flagged: screening.rejection != nil || !screening.holds.isEmpty)
                 if let rejection = screening.rejection {
                     if traced {

@@ -141,7 +141,7 @@ public struct Runner {
         }
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
-        result.clicksScreened = screened.tally(referrers: ledgers.referrers)
+        result.clicksScreened = screened.tally(referrers: ledgers.referrers, channels: ledgers.clicks.distinctValues(.channel))
         applyRefunds()
         correctAdjustments()
         result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed)
@@ -188,27 +188,43 @@ public struct Runner {
     }
 }
 
-/// Screened and flagged clicks, counted by referrer index and channel: an array slot
-/// per referrer instead of hashing its id for every touch of every order.
+/// Screened and flagged clicks, counted by referrer index and channel number (the
+/// click table's, see `ClickTable.code`): array slots instead of hashing a referrer id
+/// and a channel for every touch of every order.
 struct ScreenedClicks {
     var byReferrer: [(total: Int, flagged: Int)] = []
-    var byChannel: [String: (total: Int, flagged: Int)] = [:]
+    var byChannel: [(total: Int, flagged: Int)] = []
+    /// Clicks of a table that keeps no channel.
+    var noChannel: (total: Int, flagged: Int) = (0, 0)
 
-    mutating func count(referrer: Int32, channel: String, flagged: Bool) {
+    mutating func count(referrer: Int32, channel: Int32?, flagged: Bool) {
         let slot = Int(referrer)
         if slot >= byReferrer.count { byReferrer += Array(repeating: (0, 0), count: slot + 1 - byReferrer.count) }
         byReferrer[slot].total += 1
-        byChannel[channel.isEmpty ? "(none)" : channel, default: (0, 0)].total += 1
-        if flagged {
-            byReferrer[slot].flagged += 1
-            byChannel[channel.isEmpty ? "(none)" : channel]!.flagged += 1
+        if flagged { byReferrer[slot].flagged += 1 }
+        guard let channel else {
+            noChannel.total += 1
+            if flagged { noChannel.flagged += 1 }
+            return
         }
+        let code = Int(channel)
+        if code >= byChannel.count { byChannel += Array(repeating: (0, 0), count: code + 1 - byChannel.count) }
+        byChannel[code].total += 1
+        if flagged { byChannel[code].flagged += 1 }
     }
 
-    func tally(referrers: [Referrer]) -> FraudTally {
+    /// The counts by referrer id and channel name (`channels`: the names by number;
+    /// clicks without a channel count as "(none)").
+    func tally(referrers: [Referrer], channels: [String]) -> FraudTally {
         var tally = FraudTally()
         for (slot, counts) in byReferrer.enumerated() where counts.total > 0 { tally.byReferrer[referrers[slot].id] = counts }
-        tally.byChannel = byChannel
+        func add(_ name: String, _ counts: (total: Int, flagged: Int)) {
+            let key = name.isEmpty ? "(none)" : name
+            let before = tally.byChannel[key] ?? (0, 0)
+            tally.byChannel[key] = (before.total + counts.total, before.flagged + counts.flagged)
+        }
+        for (code, counts) in byChannel.enumerated() where counts.total > 0 { add(channels[code], counts) }
+        if noChannel.total > 0 { add("", noChannel) }
         return tally
     }
 }
