@@ -23,65 +23,84 @@ struct ClickSplit: Sendable {
     var second: Range<Int> { middle..<size }
 
     /// Where to cut the file at `path`, or nil when it is small, has quotes, or offers no
-    /// cut between two different timestamps. `atColumn` is the header position of `at`.
-    /// `fraction` is the share of the file for the first part.
+    /// cut between two different timestamps near the middle. `atColumn` is the header
+    /// position of `at`. `fraction` is the share of the file for the first part. The file
+    /// is read a window at a time (see `FileWindow`).
     static func find(path: String, delimiter: UInt8, atColumn: Int, minimumSize: Int, fraction: Double = 0.5) -> ClickSplit? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue, size >= minimumSize, size > 0,
-              let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
-        return data.withUnsafeBytes { raw -> ClickSplit? in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
-            let count = raw.count
-            // A quote anywhere could hide a line break inside a field.
-            guard memchr(base, 34, count) == nil, base[0] != 10, base[0] != 13 else { return nil }
-            func lineEnd(from start: Int) -> Int? {
-                guard start < count, let found = memchr(base + start, 10, count - start) else { return nil }
-                return UnsafeRawPointer(found) - UnsafeRawPointer(base)
-            }
-            func atField(lineStart: Int) -> [UInt8]? {
-                guard let end = lineEnd(from: lineStart) else { return nil }
-                var field = 0, start = lineStart
-                for index in lineStart..<end where base[index] == delimiter {
-                    if field == atColumn { return Array(UnsafeBufferPointer(start: base + start, count: index - start)) }
-                    field += 1
-                    start = index + 1
-                }
-                guard field == atColumn else { return nil }
-                var stop = end
-                if stop > start, base[stop - 1] == 13 { stop -= 1 }
-                return Array(UnsafeBufferPointer(start: base + start, count: stop - start))
-            }
-            let target = min(count - 1, max(0, Int(Double(count) * fraction)))
-            guard let headerEnd = lineEnd(from: 0), let middleEnd = lineEnd(from: target) else { return nil }
-            // Move the cut forward until the timestamp changes across it.
-            var cut = middleEnd + 1
-            var before = atField(lineStart: memrchrLine(base, before: target))
-            while cut < count {
-                guard let after = atField(lineStart: cut) else { return nil }
-                if let known = before, known != after {
-                    // The halves must follow each other in time (or the file is read whole).
-                    guard known.lexicographicallyPrecedes(after) else { return nil }
-                    break
-                }
-                before = after
-                guard let end = lineEnd(from: cut) else { return nil }
-                cut = end + 1
-            }
-            guard cut < count, cut > headerEnd + 1 else { return nil }
-            var newlines = 0
+              let size = (attributes[.size] as? NSNumber)?.intValue, size >= minimumSize, size > 0 else { return nil }
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        // A quote anywhere could hide a line break inside a field.
+        guard FileWindow.scan(descriptor, 0..<size, { bytes, _ in memchr(bytes.baseAddress!, 34, bytes.count) == nil }) else { return nil }
+        // The header's end, from the file's start.
+        guard let headerEnd = FileWindow.read(descriptor, 0..<min(size, 1 << 20), { bytes -> Int? in
+            guard bytes[0] != 10, bytes[0] != 13, let found = memchr(bytes.baseAddress!, 10, bytes.count) else { return nil }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(bytes.baseAddress!)
+        }), let headerEnd else { return nil }
+        // The cut, from a window around the target: the first line start after it where
+        // the timestamp changes.
+        let target = min(size - 1, max(0, Int(Double(size) * fraction)))
+        let window = max(headerEnd + 1, target - (1 << 16))..<min(size, target + (4 << 20))
+        guard let found = FileWindow.read(descriptor, window, { bytes -> Int? in
+            cut(in: bytes, offset: window.lowerBound, target: target, fileSize: size, delimiter: delimiter, atColumn: atColumn)
+        }), let cut = found, cut > headerEnd + 1 else { return nil }
+        // The line the second part starts on.
+        var newlines = 0
+        guard FileWindow.scan(descriptor, 0..<cut, { bytes, _ in
             var position = 0
-            while position < cut, let end = lineEnd(from: position), end < cut {
+            while position < bytes.count, let next = memchr(bytes.baseAddress! + position, 10, bytes.count - position) {
                 newlines += 1
-                position = end + 1
+                position = UnsafeRawPointer(next) - UnsafeRawPointer(bytes.baseAddress!) + 1
             }
-            return ClickSplit(rows: headerEnd + 1, rowsLine: 2, middle: cut, middleLine: newlines + 1, size: count)
-        }
+            return true
+        }) else { return nil }
+        return ClickSplit(rows: headerEnd + 1, rowsLine: 2, middle: cut, middleLine: newlines + 1, size: size)
     }
 
-    /// The start of the line holding byte `offset`.
-    private static func memrchrLine(_ base: UnsafePointer<UInt8>, before offset: Int) -> Int {
-        var index = offset
-        while index > 0, base[index - 1] != 10 { index -= 1 }
-        return index
+    /// The cut within `bytes` (the file's bytes from `offset`): the start of the first
+    /// line after `target` whose `at` differs from the line before; nil when the window
+    /// ends first or the timestamps go back.
+    private static func cut(in bytes: UnsafeBufferPointer<UInt8>, offset: Int, target: Int, fileSize: Int, delimiter: UInt8, atColumn: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        func lineEnd(from start: Int) -> Int? {
+            guard start < count, let found = memchr(base + start, 10, count - start) else { return nil }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
+        func atField(lineStart: Int) -> [UInt8]? {
+            guard let end = lineEnd(from: lineStart) else { return nil }
+            var field = 0, start = lineStart
+            for index in lineStart..<end where base[index] == delimiter {
+                if field == atColumn { return Array(UnsafeBufferPointer(start: base + start, count: index - start)) }
+                field += 1
+                start = index + 1
+            }
+            guard field == atColumn else { return nil }
+            var stop = end
+            if stop > start, base[stop - 1] == 13 { stop -= 1 }
+            return Array(UnsafeBufferPointer(start: base + start, count: stop - start))
+        }
+        let local = target - offset
+        guard local >= 0, let middleEnd = lineEnd(from: local) else { return nil }
+        var lineStart = local
+        while lineStart > 0, base[lineStart - 1] != 10 { lineStart -= 1 }
+        // The window may start inside a line: the line holding the target must be whole.
+        guard lineStart > 0 || offset == 0 else { return nil }
+        var position = middleEnd + 1
+        var before = atField(lineStart: lineStart)
+        while offset + position < fileSize {
+            guard let after = atField(lineStart: position) else { return nil }
+            if let known = before, known != after {
+                // The halves must follow each other in time (or the file is read whole).
+                guard known.lexicographicallyPrecedes(after) else { return nil }
+                return offset + position
+            }
+            before = after
+            guard let end = lineEnd(from: position) else { return nil }
+            position = end + 1
+        }
+        return nil
     }
 }
