@@ -1,17 +1,26 @@
 /// A calendar date without a time zone (proleptic Gregorian), as written in rule files
 /// and used for effective dates, statement months and payable-on dates.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// year × 10000 + month × 100 + day, in one 4-byte number: three `Int`s took 24 bytes,
+    /// and every decision holds three dates (a million decisions: 60 MB less).
+    private let packed: Int32
+
+    public var year: Int {
+        let (quotient, remainder) = Int(packed).quotientAndRemainder(dividingBy: 10000)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+    public var month: Int { (Int(packed) - year * 10000) / 100 }
+    public var day: Int { (Int(packed) - year * 10000) % 100 }
+
+    private init(packing year: Int, _ month: Int, _ day: Int) {
+        packed = Int32(truncatingIfNeeded: year * 10000 + month * 100 + day)
+    }
 
     /// The date, or nil when the day does not exist (2026-02-30, month 13).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               day >= 1, day <= CivilDate.daysIn(month: month, year: year) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        self.init(packing: year, month, day)
     }
 
     /// Parses `YYYY-MM-DD`; nil for any other shape or a day that does not exist.
@@ -71,9 +80,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        self.month = m
-        self.day = d
+        self.init(packing: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     /// The date `count` days later (earlier when negative).
@@ -81,9 +88,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         CivilDate(daysSinceEpoch: daysSinceEpoch + count)
     }
 
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.packed < rhs.packed }
 
     public var description: String {
         func pad(_ value: Int, _ width: Int) -> String {

@@ -75,7 +75,7 @@ extension RowImporter {
                       let referrerBytes = field(referrerColumn), !referrerBytes.isEmpty,
                       let referrer = referrerNumbers.number(of: referrerBytes),
                       let customerBytes = field(customerColumn),
-                      let id = string(idColumn) else { return notPlain() }
+                      let id = field(idColumn) else { return notPlain() }
                 for (slot, entry) in textColumns.enumerated() {
                     guard let value = string(entry.column) else { return notPlain() }
                     texts[slot] = value

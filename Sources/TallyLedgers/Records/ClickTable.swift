@@ -42,7 +42,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     @usableFromInline private(set) var at: [Int64] = []
     @usableFromInline private(set) var referrers: [Int32] = []
     @usableFromInline private(set) var customerIndexes: [Int32] = []
-    @usableFromInline private(set) var ids: [String] = []
+    private var ids = ClickIDs()
     private var files: [Int32] = []
     private var lines: [Int32] = []
     /// Customer keys, interned: most customers click many times.
@@ -86,7 +86,6 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     public func referrer(_ index: Int) -> Int32 { referrers[index] }
 
     /// The id of click `index`.
-    @inlinable
     public func id(_ index: Int) -> String { ids[index] }
 
     /// A text field of click `index` (empty when the table does not keep it).
@@ -143,13 +142,14 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// Whether the table keeps a text field.
     public func keeps(_ text: Text) -> Bool { kept[text.column] }
 
-    /// Appends a click from its parts; `texts` holds a value for every text field, in
-    /// `Text.allCases` order (those not kept are ignored).
-    mutating func append(at instant: Timestamp, referrer: Int32, customer: Int32, id: String, source: RowReference, texts: [String]) {
+    /// Appends a click from its parts (the id as UTF-8 bytes); `texts` holds a value for
+    /// every text field, in `Text.allCases` order (those not kept are ignored).
+    mutating func append(at instant: Timestamp, referrer: Int32, customer: Int32, id: UnsafeBufferPointer<UInt8>, source: RowReference,
+                         texts: [String]) {
         at.append(instant.secondsSinceEpoch)
         referrers.append(referrer)
         customerIndexes.append(customer)
-        ids.append(id)
+        ids.append(bytes: id)
         files.append(Int32(source.file))
         lines.append(Int32(source.line))
         for column in texts.indices where kept[column] { appendText(texts[column], column: column) }
@@ -200,7 +200,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         at += other.at
         referrers += other.referrers
         customerIndexes += other.customerIndexes.map { renumber[Int($0)] }
-        ids += other.ids
+        ids.append(contentsOf: other.ids)
         files += other.files
         lines += other.lines
         for column in texts.indices where kept[column] {
@@ -226,7 +226,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         at = permute(at)
         referrers = permute(referrers)
         customerIndexes = permute(customerIndexes)
-        ids = permute(ids)
+        ids = ids.permuted(by: order)
         files = permute(files)
         lines = permute(lines)
         texts = texts.map { $0.isEmpty ? $0 : permute($0) }
