@@ -9,11 +9,7 @@ import XCTest
 /// reading it whole, rejects, duplicates and line numbers included.
 final class ClickSplitTests: XCTestCase {
     func load(_ project: ScratchProject, split: Bool) throws -> Ledgers {
-        let (file, diagnostics) = ProjectFile.load(project.folder.appendingPathComponent("tally.yaml").path)
-        XCTAssertEqual(diagnostics.map(\.message), [])
-        var settings = project.settings
-        settings.splitClicksAbove = split ? 0 : Int.max
-        return LedgerLoader.load(try XCTUnwrap(file), settings: settings)
+        try project.load { $0.splitClicksAbove = split ? 0 : Int.max }
     }
 
     func assertSame(_ whole: Ledgers, _ parts: Ledgers, file: StaticString = #filePath, line: UInt = #line) {

@@ -25,9 +25,12 @@ struct ScratchProject {
                      referrerExtras: [("followers", "number"), ("vetted_at", "timestamp")])
     }
 
-    func load() throws -> Ledgers {
+    /// Loads the project, with `adjust` changing the settings first.
+    func load(adjusting adjust: (inout LoadSettings) -> Void = { _ in }) throws -> Ledgers {
         let (project, diagnostics) = ProjectFile.load(folder.appendingPathComponent("tally.yaml").path)
         XCTAssertEqual(diagnostics.map(\.message), [])
+        var settings = self.settings
+        adjust(&settings)
         return LedgerLoader.load(try XCTUnwrap(project), settings: settings)
     }
 }

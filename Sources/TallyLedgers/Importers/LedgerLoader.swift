@@ -17,6 +17,9 @@ public struct LoadSettings: Sendable {
     public var tokenKeys: [String: [UInt8]]?
     /// A clicks file at least this large is read in two halves on two cores.
     public var splitClicksAbove = 32 << 20
+    /// Whether plain click lines take the fast path (read in place, see `importClickRows`);
+    /// false reads every row the general way, for tests that compare the two.
+    public var readsPlainClickRows = true
 
     public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)], clickFields: Set<String>? = nil,
                 tokenKeys: [String: [UInt8]]? = nil) {

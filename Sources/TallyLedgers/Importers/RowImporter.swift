@@ -55,7 +55,8 @@ struct RowImporter {
     }
 
     mutating func importRows() {
-        if source.kind == .clicks, table.isDelimited, !table.hasConstants, source.timestampFormat == nil, !importingClickRows {
+        if source.kind == .clicks, settings.readsPlainClickRows, table.isDelimited, !table.hasConstants, source.timestampFormat == nil,
+           !importingClickRows {
             importingClickRows = true
             return importClickRows()
         }
