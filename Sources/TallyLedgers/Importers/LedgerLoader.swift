@@ -74,30 +74,41 @@ public struct LedgerLoader {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             FileHandle.standardError.write(Data("timing:   \(name) \(String(format: "%.3f", seconds)) s\n".utf8))
         }
-        var start = DispatchTime.now().uptimeNanoseconds
-        let split = clickSplit()
-        lap("finding where to cut the clicks", since: start)
         let base = self
         let clicks = Box(self)
         let secondHalf = Box(self)
         let others = Box(self)
-        DispatchQueue.concurrentPerform(iterations: split == nil ? 2 : 3) { part in
+        // Where to cut the clicks is found on the clicks' core while the orders load (it
+        // reads the whole file: up to a second on the reference kit's large data); the
+        // second part waits for it.
+        let cut = SplitDecision()
+        DispatchQueue.concurrentPerform(iterations: 3) { part in
             let start = DispatchTime.now().uptimeNanoseconds
             switch part {
             case 0:
-                if let split { clicks.value.loadClicks(split.source, file: split.file, range: split.at.first, line: split.at.rowsLine) }
+                cut.value = clicks.value.clickSplit()
+                cut.ready.signal()
+                lap("finding where to cut the clicks", since: start)
+                let loading = DispatchTime.now().uptimeNanoseconds
+                if let split = cut.value { clicks.value.loadClicks(split.source, file: split.file, range: split.at.first, line: split.at.rowsLine) }
                 else { clicks.value.load(.clicks) }
+                lap("clicks" + (cut.value == nil ? "" : " (first part)"), since: loading)
             case 1:
                 for kind in [LedgerKind.orders, .refunds, .surveys, .resolutions] {
                     others.value.load(kind)
                     if kind == .orders { others.value.finishOrders() }
                 }
+                lap("orders, refunds, surveys", since: start)
             default:
-                if let split { secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine) }
+                // Iterations are handed out in order, so the cut is being found already.
+                cut.ready.wait()
+                guard let split = cut.value else { return }
+                secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine)
+                lap("clicks (second part)", since: start)
             }
-            lap(["clicks" + (split == nil ? "" : " (first part)"), "orders, refunds, surveys", "clicks (second part)"][part], since: start)
         }
-        start = DispatchTime.now().uptimeNanoseconds
+        let split = cut.value
+        var start = DispatchTime.now().uptimeNanoseconds
         self = others.value
         var clickLoader = clicks.value
         if let split {
@@ -133,6 +144,13 @@ public struct LedgerLoader {
         for (index, source) in project.ledgers.enumerated() where source.kind == kind {
             load(source, file: index)
         }
+    }
+
+    /// Where the clicks file is cut, once known: set by the first part's thread before it
+    /// signals `ready`, read by the second part's after waiting, and after the loading.
+    final class SplitDecision: @unchecked Sendable {
+        var value: (source: LedgerSource, file: Int, at: ClickSplit)?
+        let ready = DispatchSemaphore(value: 0)
     }
 
     /// A loader handed to another thread: each is touched by one thread only, and read
