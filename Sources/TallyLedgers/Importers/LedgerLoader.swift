@@ -108,7 +108,7 @@ public struct LedgerLoader {
             }
         }
         let split = cut.value
-        var start = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds
         self = others.value
         var clickLoader = clicks.value
         if let split {
