@@ -107,13 +107,23 @@ public struct OutputProblem: Error, CustomStringConvertible {
 
 /// Counts in and out, totals, fraud, warnings: `summary.json` and the lines printed after a run.
 public enum RunSummary {
+    /// Calls `body` with each decision read in place. (Iterating the decisions by value
+    /// copied each one, retaining and releasing every string it holds: most of the time
+    /// of writing the summary on the reference kit's medium data.)
+    static func forEachDecision(_ result: RunResult, _ body: (UnsafePointer<Decision>) -> Void) {
+        result.decisions.withUnsafeBufferPointer { decisions in
+            guard let base = decisions.baseAddress else { return }
+            for index in decisions.indices { body(base + index) }
+        }
+    }
+
     static func statusCounts(_ result: RunResult) -> [(String, Int, Int64)] {
         let order: [DecisionStatus] = [.payable, .pending, .held, .rejected, .capped, .noRule]
         var counts = Array(repeating: (0, Int64(0)), count: order.count)
-        for decision in result.decisions {
-            guard let index = order.firstIndex(of: decision.status) else { continue }
+        forEachDecision(result) { decision in
+            guard let index = order.firstIndex(of: decision.pointee.status) else { return }
             counts[index].0 += 1
-            counts[index].1 += decision.amount
+            counts[index].1 += decision.pointee.amount
         }
         return order.indices.map { (order[$0].rawValue, counts[$0].0, counts[$0].1) }
     }
@@ -128,8 +138,8 @@ public enum RunSummary {
         }
         let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment, .correction]
         var fraudByCheck: [String: Int] = result.touchesRejected
-        for decision in result.decisions {
-            for check in decision.trace.fraud { fraudByCheck["order: " + check.reason, default: 0] += 1 }
+        forEachDecision(result) { decision in
+            for check in decision.pointee.trace.fraud { fraudByCheck["order: " + check.reason, default: 0] += 1 }
         }
         return .object([
             ("program", .string(plan.name)),
@@ -165,9 +175,7 @@ public enum RunSummary {
     /// check, and clicks flagged by a touch check.
     static func fraudRates(_ result: RunResult) -> JSON {
         var decisions = FraudTally()
-        for decision in result.decisions {
-            decision.flagCount(into: &decisions)
-        }
+        decisions.count(result.decisions)
         func table(_ counts: [String: (total: Int, flagged: Int)]) -> JSON {
             .object(counts.keys.sorted().map { key in
                 let entry = counts[key]!
@@ -201,14 +209,20 @@ public enum RunSummary {
         out += "\n"
         let counts = statusCounts(result).filter { $0.1 > 0 }
         out += "decisions: \(result.decisions.count)" + (counts.isEmpty ? "" : " (" + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + ")") + "\n"
-        let payable = result.decisions.reduce(Int64(0)) { $0 + ($1.status == .payable ? $1.amount : 0) }
-        let pending = result.decisions.reduce(Int64(0)) { $0 + ($1.status == .pending || $1.status == .held ? $1.amount : 0) }
+        var payable: Int64 = 0, pending: Int64 = 0, flaggedDecisions = 0
+        forEachDecision(result) { decision in
+            switch decision.pointee.status {
+            case .payable: payable += decision.pointee.amount
+            case .pending, .held: pending += decision.pointee.amount
+            default: break
+            }
+            if !decision.pointee.trace.fraud.isEmpty { flaggedDecisions += 1 }
+        }
         out += "amounts: \(money(payable)) payable, \(money(pending)) pending or held\n"
         let refunds = result.adjustments.filter { $0.kind != .tierAdjustment }
         if !refunds.isEmpty {
             out += "refunds: \(refunds.count) record\(refunds.count == 1 ? "" : "s"), \(money(refunds.reduce(0) { $0 + $1.amount }))\n"
         }
-        let flaggedDecisions = result.decisions.reduce(0) { $0 + ($1.trace.fraud.isEmpty ? 0 : 1) }
         let flaggedClicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.flagged }
         let clicks = result.clicksScreened.byChannel.values.reduce(0) { $0 + $1.total }
         if flaggedDecisions + flaggedClicks > 0 {

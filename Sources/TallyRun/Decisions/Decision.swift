@@ -205,9 +205,16 @@ public struct AdjustmentRecord: Sendable {
     public var cause: String? = nil
 }
 
-extension Decision {
-    /// Counts this decision in a fraud tally by referrer and order channel.
-    public func flagCount(into tally: inout FraudTally) {
-        tally.count(referrer: referrer, channel: trace.order.channel.isEmpty ? "(none)" : trace.order.channel, flagged: !trace.fraud.isEmpty)
+extension FraudTally {
+    /// Counts decisions by referrer and order channel, flagged when a fraud check fired.
+    /// (Read in place: passing each decision by value copied it, retaining every string it
+    /// holds; that was most of the time of writing the summary.)
+    public mutating func count(_ decisions: [Decision]) {
+        decisions.withUnsafeBufferPointer { decisions in
+            for index in decisions.indices {
+                let channel = decisions[index].trace.order.channel
+                count(referrer: decisions[index].referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decisions[index].trace.fraud.isEmpty)
+            }
+        }
     }
 }

@@ -17,9 +17,12 @@ enum Statements {
             var notes: [CorrectionNote] = []
         }
         var byReferrer: [String: [CalendarMonth: Totals]] = [:]
-        for decision in result.decisions where decision.status == .payable {
-            guard let date = decision.payableOn, isOpen(CalendarMonth(date)) else { continue }
-            byReferrer[decision.referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decision.amount
+        // Read in place: iterating by value copied every decision (see `RunSummary`).
+        result.decisions.withUnsafeBufferPointer { decisions in
+            for index in decisions.indices where decisions[index].status == .payable {
+                guard let date = decisions[index].payableOn, isOpen(CalendarMonth(date)) else { continue }
+                byReferrer[decisions[index].referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decisions[index].amount
+            }
         }
         for record in result.adjustments where record.month <= lastMonth && isOpen(record.month) {
             switch record.kind {
