@@ -154,7 +154,9 @@ extension Runner {
         // come out last first, so the order's decisions are put back in order.
         while let decision = pending.popLast() { result.decisions.append(decision) }
         if count > 1 { result.decisions[first...].reverse() }
-        decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: order.net, currency: order.currency)
+        if refundedOrders.contains(order.id) {
+            decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: order.net, currency: order.currency)
+        }
     }
 
     /// A held decision with a resolution: released (it then follows the return-window
