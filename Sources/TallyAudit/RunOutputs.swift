@@ -139,7 +139,7 @@ public enum RunSummary {
         let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment, .correction]
         var fraudByCheck: [String: Int] = result.touchesRejected
         forEachDecision(result) { decision in
-            for check in decision.pointee.trace.fraud { fraudByCheck["order: " + check.reason, default: 0] += 1 }
+            for check in decision.pointee.fraudChecks { fraudByCheck["order: " + check.reason, default: 0] += 1 }
         }
         return .object([
             ("program", .string(plan.name)),
@@ -216,7 +216,7 @@ public enum RunSummary {
             case .pending, .held: pending += decision.pointee.amount
             default: break
             }
-            if !decision.pointee.trace.fraud.isEmpty { flaggedDecisions += 1 }
+            if !decision.pointee.fraudChecks.isEmpty { flaggedDecisions += 1 }
         }
         out += "amounts: \(money(payable)) payable, \(money(pending)) pending or held\n"
         let refunds = result.adjustments.filter { $0.kind != .tierAdjustment }

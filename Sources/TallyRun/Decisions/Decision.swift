@@ -26,7 +26,89 @@ public struct Decision: Sendable {
     /// The fraud or limit rule that blocked or held it, in words.
     public var reason: String?
     public var lines: [RuleLine]
-    public var trace: DecisionTrace
+    /// Why: the explanation, whole until the decision is rendered; a run that does not
+    /// keep traces then keeps only what statements and the summary read (see `slimmed`).
+    public var trace: DecisionTrace {
+        get {
+            switch storedTrace {
+            case .whole(let box): return box.value
+            case .slim(let channel, let fraud): return DecisionTrace.slim(channel: channel, fraud: fraud)
+            }
+        }
+        _modify {
+            switch storedTrace {
+            case .whole(var box):
+                // Let go of the stored reference, so an unshared box is changed in place
+                // (one shared with a copy of the decision is copied first).
+                storedTrace = .slim(channel: "", fraud: [])
+                if !isKnownUniquelyReferenced(&box) { box = TraceBox(box.value) }
+                defer { storedTrace = .whole(box) }
+                yield &box.value
+            case .slim(let channel, let fraud):
+                var value = DecisionTrace.slim(channel: channel, fraud: fraud)
+                defer { storedTrace = .whole(TraceBox(value)) }
+                yield &value
+            }
+        }
+    }
+
+    /// The fraud checks that fired (`trace.fraud`), read without building a trace.
+    public var fraudChecks: [FraudTrace] {
+        switch storedTrace {
+        case .whole(let box): return box.value.fraud
+        case .slim(_, let fraud): return fraud
+        }
+    }
+
+    /// The order's channel (`trace.order.channel`), read without building a trace.
+    public var orderChannel: String {
+        switch storedTrace {
+        case .whole(let box): return box.value.order.channel
+        case .slim(let channel, _): return channel
+        }
+    }
+
+    /// The trace, boxed while whole: inline it made a decision 416 bytes, and a large
+    /// run keeps every decision (for statements) long after its trace was rendered.
+    private var storedTrace: StoredTrace
+
+    private enum StoredTrace: Sendable {
+        case whole(TraceBox)
+        /// The order's channel and the fraud checks that fired: all that is read of a
+        /// rendered decision's trace (fraud rates, the summary).
+        case slim(channel: String, fraud: [FraudTrace])
+    }
+
+    private final class TraceBox: @unchecked Sendable {
+        // Changed only through `trace`'s `_modify`, when this box is not shared.
+        var value: DecisionTrace
+        init(_ value: DecisionTrace) { self.value = value }
+    }
+
+    public init(id: String, order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
+                status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
+                trace: DecisionTrace) {
+        self.id = id
+        self.order = order
+        self.referrer = referrer
+        self.referrerIndex = referrerIndex
+        self.orderAt = orderAt
+        self.orderDate = orderDate
+        self.status = status
+        self.ruleTotal = ruleTotal
+        self.amount = amount
+        self.payableOn = payableOn
+        self.reason = reason
+        self.lines = lines
+        self.storedTrace = .whole(TraceBox(trace))
+    }
+
+    /// Keeps only what is read of a rendered decision's trace: the order's channel and
+    /// the fraud checks (on the reference kit's large data, 200 MB less at the peak).
+    public mutating func slimmed() {
+        let trace = self.trace
+        storedTrace = .slim(channel: trace.order.channel, fraud: trace.fraud)
+    }
 }
 
 /// One rule's payment in a decision.
@@ -49,13 +131,14 @@ public struct DecisionTrace: Sendable {
     /// How a review hold was resolved, with who and where.
     public var resolution: String?
 
-    /// What statements and the run summary read (the order's facts, the evidence, the
-    /// fraud checks that fired), without the touches, weights and rule traces.
-    public var slim: DecisionTrace {
-        DecisionTrace(order: order, touches: [], evidence: evidence, model: model, weights: [],
-                      credit: CreditTrace(weight: credit.weight, share: credit.share, net: credit.net, gross: credit.gross,
-                                          shipping: credit.shipping, arithmetic: ""),
-                      fraud: fraud, rules: [], adjustments: [], resolution: resolution)
+    /// What is kept of a rendered decision's trace (`Decision.slimmed`): the order's
+    /// channel and the fraud checks that fired; everything else empty.
+    static func slim(channel: String, fraud: [FraudTrace]) -> DecisionTrace {
+        DecisionTrace(order: OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: channel,
+                                        customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0),
+                      touches: [], evidence: "", model: "", weights: [],
+                      credit: CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: ""),
+                      fraud: fraud, rules: [], adjustments: [], resolution: nil)
     }
 }
 
@@ -212,8 +295,8 @@ extension FraudTally {
     public mutating func count(_ decisions: [Decision]) {
         decisions.withUnsafeBufferPointer { decisions in
             for index in decisions.indices {
-                let channel = decisions[index].trace.order.channel
-                count(referrer: decisions[index].referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decisions[index].trace.fraud.isEmpty)
+                let channel = decisions[index].orderChannel
+                count(referrer: decisions[index].referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decisions[index].fraudChecks.isEmpty)
             }
         }
     }

@@ -147,7 +147,7 @@ extension Runner {
         for index in pending.indices {
             correct(&pending[index])
             sink?(pending[index])
-            if !keepTraces { pending[index].trace = pending[index].trace.slim }
+            if !keepTraces { pending[index].slimmed() }
         }
         let count = pending.count
         // `removeLast` moves a decision out and `append` takes it over: no copy. They
