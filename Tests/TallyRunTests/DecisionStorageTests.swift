@@ -1,0 +1,48 @@
+@testable import TallyRun
+import TallyValues
+import XCTest
+
+/// A decision's trace is boxed while whole and slimmed once rendered: decisions must keep
+/// value semantics (a copy never sees another's changes), and a slimmed decision must
+/// still give what statements and the summary read.
+final class DecisionStorageTests: XCTestCase {
+    func decision() -> Decision {
+        let facts = OrderFacts(id: "A", at: Timestamp(secondsSinceEpoch: 100), localDate: CivilDate(year: 2026, month: 3, day: 1)!, channel: "shop",
+                               customer: "c", isNewCustomer: true, currency: "USD", net: 1000, netMinorUnits: 2, rate: nil, convertedNet: 1000)
+        let check = FraudTrace(subject: "order", action: "hold", reason: "big", condition: "order.net > 5", saw: [], location: "p.tally:3")
+        let trace = DecisionTrace(order: facts, touches: [], evidence: "click", model: "last touch", weights: [("R1", "1")],
+                                  credit: CreditTrace(weight: "1", share: "100%", net: 1000, gross: 1000, shipping: 0, arithmetic: "all"),
+                                  fraud: [check], rules: [], adjustments: [], resolution: nil)
+        return Decision(id: "A/R1", order: "A", referrer: "R1", referrerIndex: 0, orderAt: facts.at, orderDate: facts.localDate, status: .payable,
+                        ruleTotal: 100, amount: 100, payableOn: nil, reason: nil, lines: [], trace: trace)
+    }
+
+    func testACopyNeverSeesTheOthersTraceChanges() {
+        let original = decision()
+        var copy = original
+        copy.trace.resolution = "released"
+        copy.trace.adjustments.append(AdjustmentTrace(kind: "cap", rule: "limit", before: 100, after: 50, note: "n"))
+        XCTAssertNil(original.trace.resolution)
+        XCTAssertTrue(original.trace.adjustments.isEmpty)
+        XCTAssertEqual(copy.trace.resolution, "released")
+        XCTAssertEqual(copy.trace.adjustments.count, 1)
+        // Changed again when no longer shared, in place.
+        var alone = decision()
+        alone.trace.evidence = "coupon"
+        alone.trace.evidence += "!"
+        XCTAssertEqual(alone.trace.evidence, "coupon!")
+    }
+
+    func testASlimmedDecisionKeepsTheChannelAndTheFraudChecks() {
+        var slim = decision()
+        let whole = slim
+        slim.slimmed()
+        XCTAssertEqual(slim.orderChannel, "shop")
+        XCTAssertEqual(slim.fraudChecks.map(\.reason), ["big"])
+        XCTAssertEqual(slim.trace.order.channel, "shop")
+        XCTAssertEqual(slim.trace.fraud.map(\.reason), ["big"])
+        XCTAssertTrue(slim.trace.touches.isEmpty && slim.trace.weights.isEmpty)
+        XCTAssertEqual(whole.trace.evidence, "click", "the copy made before slimming keeps the whole trace")
+        XCTAssertEqual(slim.amount, whole.amount)
+    }
+}
