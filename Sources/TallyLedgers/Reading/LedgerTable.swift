@@ -118,15 +118,6 @@ struct LedgerTable {
 }
 
 extension LedgerTable {
-    /// The next row of a CSV or TSV table as bytes, for importers with a fast path;
-    /// false at the end of the file. JSONL tables have none (see `isDelimited`).
-    mutating func nextDelimited(into row: inout CSVReader.Row) -> Bool {
-        guard case .csv(var csv) = reader else { return false }
-        reader = .taken
-        defer { reader = .csv(csv) }
-        return csv.next(into: &row)
-    }
-
     /// Takes the CSV reader out of the table, for an importer that reads the rows itself;
     /// nil for a JSONL table. Hand it back with `restore(_:)`.
     mutating func takeCSVReader() -> CSVReader? {
