@@ -57,7 +57,7 @@ public struct DecisionLog: Sendable {
     }
 
     /// Chains a rendered record: `prev`, then the hash of the record with `prev`.
-    mutating func chain(_ head: [UInt8]) {
+    mutating func chain(_ head: consuming [UInt8]) {
         previous = HashChain.seal(head, previous: previous, into: &bytes)
         count += 1
         if file != nil, bytes.count >= 1 << 22 { flush() }
@@ -202,7 +202,7 @@ public struct DecisionLog: Sendable {
             out.string("id", touch.id)
             out.string("referrer", touch.referrer)
             out.string("at", Value.timestampText(touch.at))
-            if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code", shown(touch.code)) }
+            if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
             out.bool("kept", touch.isKept)
             if let why = touch.excluded { out.string("excluded", shown(why)) }
             out.endObject()
@@ -211,7 +211,7 @@ public struct DecisionLog: Sendable {
         out.string("evidence", trace.evidence)
         out.string("model", trace.model)
         out.beginObject("weights")
-        for weight in trace.weights { out.string(weight.referrer, weight.weight) }
+        for weight in trace.weights { out.string(key: weight.referrer, weight.weight) }
         out.endObject()
         out.beginObject("credit")
         out.string("weight", trace.credit.weight)
@@ -275,10 +275,10 @@ public struct DecisionLog: Sendable {
     func saw(_ pairs: [(String, String)], into out: inout JSONWriter) {
         out.beginObject("saw")
         if pairs.count == 1 {
-            out.string(pairs[0].0, shown(pairs[0].1))
+            out.string(key: pairs[0].0, shown(pairs[0].1))
         } else {
             var seen = Set<String>()
-            for pair in pairs where seen.insert(pair.0).inserted { out.string(pair.0, shown(pair.1)) }
+            for pair in pairs where seen.insert(pair.0).inserted { out.string(key: pair.0, shown(pair.1)) }
         }
         out.endObject()
     }

@@ -9,12 +9,19 @@ public enum HashChain {
 
     /// Appends `prev` and `hash` to a record rendered without its closing brace, and the
     /// newline. Returns the record's hash.
-    static func seal(_ open: [UInt8], previous: String, into out: inout [UInt8]) -> String {
+    static func seal(_ open: consuming [UInt8], previous: String, into out: inout [UInt8]) -> String {
+        // The record is taken over, not copied, and the members added in place (the
+        // copies and the interpolated strings were a third of chaining a record).
         var body = open
-        body.append(contentsOf: Array(",\"prev\":\"\(previous)\"}".utf8))
+        body.append(contentsOf: ",\"prev\":\"".utf8)
+        body.append(contentsOf: previous.utf8)
+        body.append(contentsOf: "\"}".utf8)
         let hash = Digest.sha256(bytes: body)
-        out.append(contentsOf: body.dropLast())
-        out.append(contentsOf: Array(",\"hash\":\"\(hash)\"}\n".utf8))
+        body.removeLast()
+        out.append(contentsOf: body)
+        out.append(contentsOf: ",\"hash\":\"".utf8)
+        out.append(contentsOf: hash.utf8)
+        out.append(contentsOf: "\"}\n".utf8)
         return hash
     }
 

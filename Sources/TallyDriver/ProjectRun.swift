@@ -127,8 +127,9 @@ public struct ProjectRun {
                                 keepTraces: keepTraces, traceDetail: trace)
         run.result = result
         clock.lap("run")
-        var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header,
-                                 log: stream.finish(adjustments: result.adjustments), redactor: redactor)
+        let log = stream.finish(adjustments: result.adjustments)
+        clock.lap("the rest of the decision records")
+        var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header, log: log, redactor: redactor)
         if partial != nil { outputs.decisionsFile = RunOutputs.partialDecisions(in: folder) }
         run.outputs = outputs
         if write {
@@ -162,7 +163,8 @@ public struct ProjectRun {
     }
 }
 
-/// Stage timings on stderr when `TALLY_TIMING` is set: for profiling only, never in outputs.
+/// Stage timings on stderr when `TALLY_TIMING` is set, with the process's resident and
+/// peak memory so far: for profiling only, never in outputs.
 final class StageClock {
     private var last = DispatchTime.now().uptimeNanoseconds
     private let enabled = ProcessInfo.processInfo.environment["TALLY_TIMING"] != nil
@@ -170,7 +172,7 @@ final class StageClock {
     func lap(_ stage: String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        FileHandle.standardError.write(Data("timing: \(stage) \(String(format: "%.3f", Double(now - last) / 1e9)) s\n".utf8))
+        FileHandle.standardError.write(Data("timing: \(stage) \(String(format: "%.3f", Double(now - last) / 1e9)) s\(ProcessMemory.summary)\n".utf8))
         last = now
     }
 }

@@ -16,16 +16,27 @@ public struct JSONWriter {
         first = false
     }
 
-    private mutating func key(_ name: String?) {
+    /// Starts a member named `name` of the object being written, or an element (nil).
+    /// Names are literals of plain ASCII without quotes or backslashes: written as they
+    /// are, not escaped (escaping every name was a fifth of rendering decision records).
+    public mutating func key(_ name: StaticString?) {
         separator()
-        if let name {
-            JSON.quote(name, into: &bytes)
-            bytes.append(58)
-        }
+        guard let name else { return }
+        bytes.append(34)
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(34)
+        bytes.append(58)
+    }
+
+    /// Starts a member whose name is text (escaped as JSON needs).
+    public mutating func key(text name: String) {
+        separator()
+        JSON.quote(name, into: &bytes)
+        bytes.append(58)
     }
 
     /// `{`, as a member named `name` of the object being written, or as an element.
-    public mutating func beginObject(_ name: String? = nil) {
+    public mutating func beginObject(_ name: StaticString? = nil) {
         key(name)
         bytes.append(123)
         first = true
@@ -36,7 +47,7 @@ public struct JSONWriter {
         first = false
     }
 
-    public mutating func beginArray(_ name: String? = nil) {
+    public mutating func beginArray(_ name: StaticString? = nil) {
         key(name)
         bytes.append(91)
         first = true
@@ -47,17 +58,23 @@ public struct JSONWriter {
         first = false
     }
 
-    public mutating func string(_ name: String?, _ value: String) {
+    public mutating func string(_ name: StaticString?, _ value: String) {
         key(name)
         JSON.quote(value, into: &bytes)
     }
 
-    public mutating func optionalString(_ name: String?, _ value: String?) {
+    /// A member whose name is text, with a string value.
+    public mutating func string(key name: String, _ value: String) {
+        key(text: name)
+        JSON.quote(value, into: &bytes)
+    }
+
+    public mutating func optionalString(_ name: StaticString?, _ value: String?) {
         key(name)
         if let value { JSON.quote(value, into: &bytes) } else { bytes.append(contentsOf: [110, 117, 108, 108]) }
     }
 
-    public mutating func bool(_ name: String?, _ value: Bool) {
+    public mutating func bool(_ name: StaticString?, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: value ? [116, 114, 117, 101] : [102, 97, 108, 115, 101])
     }

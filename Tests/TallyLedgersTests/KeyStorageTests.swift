@@ -1,9 +1,11 @@
 @testable import TallyLedgers
+import TallyValues
 import XCTest
 
 /// Keys and ids stored compactly must come back exactly as written: the interner keeps a
 /// key's first 11 bytes in its slot and longer keys' bytes apart; click ids that are plain
-/// numbers are kept as numbers.
+/// numbers are kept as numbers (only the first while they count up), click files as one
+/// number while there is one file.
 final class KeyStorageTests: XCTestCase {
     func testTheInternerTellsApartKeysThatShareTheirFirstElevenBytes() {
         var interner = KeyInterner()
@@ -41,4 +43,78 @@ final class KeyStorageTests: XCTestCase {
         let reordered = ids.permuted(by: order)
         XCTAssertEqual((0..<reordered.count).map { reordered[$0] }, (written + written).reversed())
     }
+
+    func testIdsThatCountUpAreKeptAsTheirFirstNumberAndComeBackAsWritten() {
+        func texts(_ ids: ClickIDs) -> [String] { (0..<ids.count).map { ids[$0] } }
+        var counting = ClickIDs()
+        for id in 41...45 { counting.append(String(id)) }
+        XCTAssertEqual(texts(counting), ["41", "42", "43", "44", "45"])
+        // A second part that continues the count, then one that does not.
+        var next = ClickIDs()
+        for id in 46...47 { next.append(String(id)) }
+        counting.append(contentsOf: next)
+        XCTAssertEqual(texts(counting), (41...47).map(String.init))
+        var gap = ClickIDs()
+        for id in ["49", "50"] { gap.append(id) }
+        counting.append(contentsOf: gap)
+        XCTAssertEqual(texts(counting), (41...47).map(String.init) + ["49", "50"])
+        // Breaking the count part way: by a gap, a step back, a repeat, text, a leading zero.
+        for breaker in ["9", "3", "2", "x7", "03"] {
+            var ids = ClickIDs()
+            for id in ["1", "2", breaker, "4"] { ids.append(id) }
+            XCTAssertEqual(texts(ids), ["1", "2", breaker, "4"], breaker)
+        }
+        // Reordered (sorted by time) and joined after a text id.
+        let reordered = counting.permuted(by: Array((0..<counting.count).reversed()))
+        XCTAssertEqual(texts(reordered), ((41...47).map(String.init) + ["49", "50"]).reversed())
+        var text = ClickIDs()
+        text.append("c1")
+        var more = ClickIDs()
+        for id in 1...3 { more.append(String(id)) }
+        text.append(contentsOf: more)
+        XCTAssertEqual(texts(text), ["c1", "1", "2", "3"])
+        var empty = ClickIDs()
+        empty.append(contentsOf: more)
+        XCTAssertEqual(texts(empty), ["1", "2", "3"])
+    }
+
+    func testClickFilesKeepOneNumberUntilASecondFileAppears() {
+        func files(_ files: ClickFiles) -> [Int32] { (0..<files.count).map { files[$0] } }
+        var one = ClickFiles()
+        for _ in 0..<3 { one.append(4) }
+        XCTAssertEqual(files(one), [4, 4, 4])
+        var mixed = one
+        mixed.append(5)
+        mixed.append(4)
+        XCTAssertEqual(files(mixed), [4, 4, 4, 5, 4])
+        XCTAssertEqual(files(one), [4, 4, 4], "a copy keeps its own files")
+        var joined = one
+        joined.append(contentsOf: one)
+        XCTAssertEqual(files(joined), Array(repeating: 4, count: 6))
+        var other = ClickFiles()
+        other.append(6)
+        joined.append(contentsOf: other)
+        XCTAssertEqual(files(joined), Array(repeating: 4, count: 6) + [6])
+        XCTAssertEqual(files(joined.permuted(by: [6, 0, 1, 2, 3, 4, 5])), [6] + Array(repeating: 4, count: 6))
+        var empty = ClickFiles()
+        empty.append(contentsOf: other)
+        XCTAssertEqual(files(empty), [6])
+    }
+
+    func testAChannelOfOneValueIsNumberZeroForEveryClick() {
+        func click(_ channel: String, _ line: Int) -> Click {
+            Click(id: String(line), at: Timestamp(secondsSinceEpoch: Int64(line)), referrer: 0, customer: "c", channel: channel, campaign: "",
+                  ip: "", device: "", utmSource: "", utmMedium: "", utmCampaign: "", utmContent: "", utmTerm: "", landingURL: "", token: "",
+                  source: RowReference(file: 0, line: line))
+        }
+        var table = ClickTable()
+        for line in 1...3 { table.append(click("blog", line)) }
+        XCTAssertEqual((0..<3).map { table.code(.channel, $0) }, [0, 0, 0])
+        XCTAssertEqual(table.distinctValues(.channel), ["blog"])
+        table.append(click("email", 4))
+        table.append(click("blog", 5))
+        XCTAssertEqual((0..<5).map { table.code(.channel, $0) }, [0, 0, 0, 1, 0])
+        XCTAssertEqual((0..<5).map { table.text(.channel, $0) }, ["blog", "blog", "blog", "email", "blog"])
+    }
 }
+

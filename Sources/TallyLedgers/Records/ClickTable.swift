@@ -43,7 +43,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     @usableFromInline private(set) var referrers: [Int32] = []
     @usableFromInline private(set) var customerIndexes: [Int32] = []
     private var ids = ClickIDs()
-    private var files: [Int32] = []
+    private var files = ClickFiles()
     private var lines: [Int32] = []
     /// Customer keys, interned: most customers click many times.
     private var customers = KeyInterner()
@@ -98,7 +98,11 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// among the field's distinct values, nil when the field is not kept or interned.
     /// The runner counts clicks by channel with it instead of hashing the text.
     public func code(_ field: Text, _ index: Int) -> Int32? {
-        kept[field.column] && field.isInterned ? codes[field.column][index] : nil
+        guard kept[field.column], field.isInterned else { return nil }
+        // One value in the whole column (often: a field the ledger does not map) is
+        // number 0 for every click, known without reading the column (a cache miss per
+        // touch on ten million clicks).
+        return values[field.column].count == 1 ? 0 : codes[field.column][index]
     }
 
     /// The distinct values of an interned field, by number.
@@ -201,7 +205,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         referrers += other.referrers
         customerIndexes += other.customerIndexes.map { renumber[Int($0)] }
         ids.append(contentsOf: other.ids)
-        files += other.files
+        files.append(contentsOf: other.files)
         lines += other.lines
         for column in texts.indices where kept[column] {
             if Text.allCases[column].isInterned {
@@ -227,7 +231,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         referrers = permute(referrers)
         customerIndexes = permute(customerIndexes)
         ids = ids.permuted(by: order)
-        files = permute(files)
+        files = files.permuted(by: order)
         lines = permute(lines)
         texts = texts.map { $0.isEmpty ? $0 : permute($0) }
         codes = codes.map { $0.isEmpty ? $0 : permute($0) }

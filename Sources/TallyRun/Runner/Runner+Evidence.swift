@@ -41,32 +41,26 @@ extension Runner {
 
         // Clicks: the customer's clicks up to the order, inclusive lookback.
         let lookback = plan.attribution.lookbackSeconds
-        if let number = ledgers.clicks.customerNumber(of: order.customer), number < lastClick.count, lastClick[number] >= 0 {
-            // Twice the lookback, so a trace can name the clicks that just missed it: the
-            // chain runs from the latest click back, so the walk stops at the first older one.
-            let forget = order.at.secondsSinceEpoch - 2 * lookback
-            window.removeAll(keepingCapacity: true)
-            var click = Int(lastClick[number])
-            while click >= 0, ledgers.clicks.instant(click).secondsSinceEpoch >= forget {
-                window.append(click)
-                click = Int(previousClick[click])
-            }
-            window.reverse()
-            let window = self.window
+        if let number = ledgers.clicks.customerNumber(of: order.customer), let customerClicks {
+            // Twice the lookback, so a trace can name the clicks that just missed it.
+            let orderAt = order.at.secondsSinceEpoch
+            let window = customerClicks.clicks(of: number, from: orderAt - 2 * lookback, through: orderAt)
+            let entries = customerClicks.entries
             // Oldest first: the clicks beyond the lookback come before those inside it.
-            let inside = window.firstIndex { order.at.secondsSinceEpoch - ledgers.clicks.instant($0).secondsSinceEpoch <= lookback } ?? window.count
-            let tooOld = window[..<inside]
-            for index in tooOld.suffix(full ? 3 : 0) {
-                let at = ledgers.clicks.instant(index)
-                var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(ledgers.clicks.referrer(index)),
-                                       at: at, code: "", excluded: nil)
-                trace.exclusion = .beyondLookback(age: order.at.secondsSinceEpoch - at.secondsSinceEpoch, lookback: lookback)
+            let inside = window.first { orderAt - customerClicks.at($0) <= lookback } ?? window.upperBound
+            for position in (window.lowerBound..<inside).suffix(full ? 3 : 0) {
+                let index = Int(entries[position].click), at = customerClicks.at(position)
+                var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(entries[position].referrer),
+                                       at: Timestamp(secondsSinceEpoch: at), code: "", excluded: nil)
+                trace.exclusion = .beyondLookback(age: orderAt - at, lookback: lookback)
                 traces.append(trace)
             }
-            for index in window[inside...] {
+            for position in inside..<window.upperBound {
+                let entry = entries[position]
                 // The click's fields one by one: building the whole record for every touch
                 // was a third of the per-order time on the reference kit's medium data.
-                let at = ledgers.clicks.instant(index), referrer = ledgers.clicks.referrer(index), id = ledgers.clicks.id(index)
+                let index = Int(entry.click), at = Timestamp(secondsSinceEpoch: customerClicks.at(position)), referrer = entry.referrer
+                let id = ledgers.clicks.id(index)
                 var touch = Touch(evidence: .click, at: at, referrer: referrer, click: index, code: "", id: id, sequence: index)
                 let screening = plan.touchChecks.isEmpty ? (rejection: nil, holds: [])
                     : screenTouch(touch, click: ledgers.clicks[index], order: view, customer: customer)
