@@ -156,7 +156,7 @@ public struct DecisionLog: Sendable {
         let trace = decision.trace
         let order = trace.order
         let currency = plan.currency
-        func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: currency.minorUnits) }
+        let digits = currency.minorUnits
         var out = JSONWriter(capacity: 2048)
         out.beginObject()
         out.string("id", decision.id)
@@ -165,16 +165,16 @@ public struct DecisionLog: Sendable {
         out.string("referrer", decision.referrer)
         out.string("status", decision.status.rawValue)
         out.string("outcome", shown(outcome(decision)))
-        out.string("amount", money(decision.amount))
-        out.string("rule_total", money(decision.ruleTotal))
+        out.money("amount", decision.amount, digits: digits)
+        out.money("rule_total", decision.ruleTotal, digits: digits)
         out.string("currency", currency.code)
-        out.optionalString("payable_on", decision.payableOn?.description)
+        if let payableOn = decision.payableOn { out.date("payable_on", payableOn) } else { out.optionalString("payable_on", nil) }
         if let reason = decision.reason { out.string("reason", shown(reason)) }
         out.beginArray("lines")
         for line in decision.lines {
             out.beginObject()
             out.string("rule", line.rule)
-            out.string("amount", money(line.amount))
+            out.money("amount", line.amount, digits: digits)
             out.endObject()
         }
         out.endArray()
@@ -182,16 +182,16 @@ public struct DecisionLog: Sendable {
         out.beginObject("trace")
         out.beginObject("order")
         out.string("id", order.id)
-        out.string("at", Value.timestampText(order.at))
-        out.string("date", order.localDate.description)
+        out.timestamp("at", order.at)
+        out.date("date", order.localDate)
         out.string("channel", order.channel)
         out.string("customer", redactor?.pseudonym(order.customer) ?? order.customer)
         out.bool("new_customer", order.isNewCustomer)
         out.string("currency", order.currency)
-        out.string("net", Value.moneyText(order.net, digits: order.netMinorUnits))
+        out.money("net", order.net, digits: order.netMinorUnits)
         if let rate = order.rate {
             out.string("fx_rate", rate.description)
-            out.string("net_converted", money(order.convertedNet))
+            out.money("net_converted", order.convertedNet, digits: digits)
             out.string("converted_to", currency.code)
         }
         out.endObject()
@@ -201,7 +201,7 @@ public struct DecisionLog: Sendable {
             out.string("evidence", touch.evidence)
             out.string("id", touch.id)
             out.string("referrer", touch.referrer)
-            out.string("at", Value.timestampText(touch.at))
+            out.timestamp("at", touch.at)
             if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
             out.bool("kept", touch.isKept)
             if let why = touch.excluded { out.string("excluded", shown(why)) }
@@ -216,9 +216,9 @@ public struct DecisionLog: Sendable {
         out.beginObject("credit")
         out.string("weight", trace.credit.weight)
         out.string("share", trace.credit.share)
-        out.string("net", money(trace.credit.net))
-        out.string("gross", money(trace.credit.gross))
-        out.string("shipping", money(trace.credit.shipping))
+        out.money("net", trace.credit.net, digits: digits)
+        out.money("gross", trace.credit.gross, digits: digits)
+        out.money("shipping", trace.credit.shipping, digits: digits)
         out.string("arithmetic", trace.credit.arithmetic)
         out.endObject()
         out.beginArray("fraud")
@@ -244,7 +244,7 @@ public struct DecisionLog: Sendable {
             if let label = rule.label { out.string("because", label) }
             if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
             if let by = rule.replacedBy { out.string("replaced_by", by) }
-            if let amount = rule.amount { out.string("amount", money(amount)) }
+            if let amount = rule.amount { out.money("amount", amount, digits: digits) }
             if !rule.arithmetic.isEmpty {
                 out.beginArray("arithmetic")
                 for line in rule.arithmetic { out.string(nil, line) }
@@ -258,8 +258,8 @@ public struct DecisionLog: Sendable {
             out.beginObject()
             out.string("kind", adjustment.kind)
             out.string("rule", adjustment.rule)
-            out.string("before", money(adjustment.before))
-            out.string("after", money(adjustment.after))
+            out.money("before", adjustment.before, digits: digits)
+            out.money("after", adjustment.after, digits: digits)
             out.string("note", shown(adjustment.note))
             out.endObject()
         }

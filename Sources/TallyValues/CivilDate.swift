@@ -91,10 +91,36 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.packed < rhs.packed }
 
     public var description: String {
+        if (0...9999).contains(year) { return String(unsafeUninitializedCapacity: 10) { write(into: $0) } }
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    /// Writes `YYYY-MM-DD` (10 ASCII bytes) at the start of `buffer` and returns 10, or
+    /// writes nothing and returns 0 when the year has not four digits or it is too short.
+    /// Renderers put every order's date in place with it.
+    public func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard (0...9999).contains(year), buffer.count >= 10 else { return 0 }
+        CivilDate.digits(year, 4, into: buffer, at: 0)
+        buffer[4] = 45
+        CivilDate.digits(month, 2, into: buffer, at: 5)
+        buffer[7] = 45
+        CivilDate.digits(day, 2, into: buffer, at: 8)
+        return 10
+    }
+
+    /// `value` as `count` decimal digits (leading zeros) at `offset`.
+    @inline(__always)
+    public static func digits(_ value: Int, _ count: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var value = value
+        var index = offset + count - 1
+        while index >= offset {
+            buffer[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+            value /= 10
+            index -= 1
+        }
     }
 }

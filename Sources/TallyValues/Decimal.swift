@@ -72,30 +72,40 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         if scale <= 0 { return scale == 0 ? String(significand) : String(significand) + String(repeating: "0", count: -scale) }
-        // Written in place from the right: every amount of every trace goes through here.
-        var magnitude = significand.magnitude
+        // Written in place: every amount of every trace goes through here.
+        return String(unsafeUninitializedCapacity: textLength) { write(into: $0) }
+    }
+
+    /// How many bytes `description` has, for a positive scale.
+    public var textLength: Int {
         var digitCount = 1
-        var probe = magnitude / 10
+        var probe = significand.magnitude / 10
         while probe > 0 { digitCount += 1; probe /= 10 }
-        let integerDigits = max(1, digitCount - scale)
-        let length = (significand < 0 ? 1 : 0) + integerDigits + 1 + scale
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var index = length - 1
-            for _ in 0..<scale {
-                buffer[index] = UInt8(48 + magnitude % 10)
-                magnitude /= 10
-                index -= 1
-            }
-            buffer[index] = 46
+        return (significand < 0 ? 1 : 0) + max(1, digitCount - scale) + 1 + max(scale, 0)
+    }
+
+    /// Writes the text of a decimal with a positive scale (`-12.50`) at the start of
+    /// `buffer` and returns its length (`textLength`); 0, writing nothing, when the scale is
+    /// not positive or the buffer is too short. Renderers put amounts in place with it.
+    public func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let length = textLength
+        guard scale > 0, buffer.count >= length else { return 0 }
+        var magnitude = significand.magnitude
+        var index = length - 1
+        for _ in 0..<scale {
+            buffer[index] = UInt8(48 + magnitude % 10)
+            magnitude /= 10
             index -= 1
-            for _ in 0..<integerDigits {
-                buffer[index] = UInt8(48 + magnitude % 10)
-                magnitude /= 10
-                index -= 1
-            }
-            if significand < 0 { buffer[0] = 45 }
-            return length
         }
+        buffer[index] = 46
+        index -= 1
+        while index >= (significand < 0 ? 1 : 0) {
+            buffer[index] = UInt8(48 + magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        }
+        if significand < 0 { buffer[0] = 45 }
+        return length
     }
 }
 

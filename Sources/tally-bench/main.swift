@@ -5,7 +5,12 @@
 //   swift run -c release tally-bench examples/acme 20
 //   swift run -c release tally-bench .bench/projects/medium 3
 //   swift run -c release tally-bench .bench/projects/medium 3 none     # trace level
+//
+// It then renders and chains the last run's decision records the way `tally run` does
+// (on one core beside the runner), into /dev/null, and reports records per second:
+// evaluation and rendering run side by side in a run, so the slower sets its pace.
 import Foundation
+import TallyAudit
 import TallyDriver
 import TallyRun
 
@@ -25,16 +30,41 @@ guard let loaded = load.loaded else {
 let plan = loaded.plan
 var timings: [Double] = []
 var decisions = 0
+var last: RunResult?
 for _ in 0..<rounds {
+    last = nil
     let start = DispatchTime.now().uptimeNanoseconds
     let result = Runner.run(plan, ledgers: loaded.ledgers, traceDetail: detail)
     timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     decisions = result.decisions.count
+    last = result
 }
 timings.sort()
 let median = timings[timings.count / 2]
+
+// Rendering: the stream's queue does the work; this thread only hands decisions over.
+var renderTimings: [Double] = []
+if let result = last {
+    let header = RunHeader(program: plan.name, rules: loaded.rules, rulesVersion: plan.rulesVersion, inputs: loaded.inputDigests,
+                           asOf: result.asOf, asOfSource: "tally-bench", redactionKey: nil, tokenKeys: loaded.tokenKeys, traceDetail: detail)
+    for _ in 0..<rounds {
+        guard let sink = FileHandle(forWritingAtPath: "/dev/null") else { break }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: nil, file: sink)
+        for decision in result.decisions { stream.receive(decision) }
+        var log = stream.finish(adjustments: result.adjustments)
+        log.close()
+        renderTimings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+}
+renderTimings.sort()
 let clicks = loaded.ledgers.clicks.count
 let orders = loaded.ledgers.orders.count
 print("\(project): \(orders) orders, \(clicks) clicks, \(decisions) decisions, trace \(detail.rawValue)")
 print(String(format: "evaluation, median of %d: %.3f s = %.0f decisions/s, %.0f orders/s (one core)",
              rounds, median, Double(decisions) / median, Double(orders) / median))
+if !renderTimings.isEmpty {
+    let render = renderTimings[renderTimings.count / 2]
+    print(String(format: "decision records rendered and chained, median of %d: %.3f s = %.0f records/s (one core)",
+                 rounds, render, Double(decisions) / render))
+}

@@ -1,4 +1,7 @@
+@testable import TallyAudit
 import TallyPlan
+import TallySource
+import TallyTestSupport
 import TallyValues
 import XCTest
 
@@ -32,4 +35,72 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(Value.durationText(-5_400), "-1 hour 30 minutes")
         XCTAssertEqual(Value.durationText(0), "0 seconds")
     }
+
+    func testMoreDurations() {
+        XCTAssertEqual(Value.durationText(1), "1 second")
+        XCTAssertEqual(Value.durationText(-1), "-1 second")
+        XCTAssertEqual(Value.durationText(3 * 86_400 + 2 * 3_600 + 60 + 10), "3 days 2 hours 1 minute 10 seconds")
+        XCTAssertEqual(Value.durationText(604_800 * 1_000), "1000 weeks")
+        XCTAssertEqual(Value.durationText(Int64.min), "-106751991167300 days 15 hours 30 minutes 8 seconds")
+    }
+
+    /// Records write amounts, dates and instants in place: byte for byte their text.
+    func testTextWrittenInPlaceIsTheDescription() {
+        var random = SeededRandom(seed: 5)
+        func written(_ length: Int, _ write: (UnsafeMutableBufferPointer<UInt8>) -> Int) -> String {
+            var bytes = [UInt8](repeating: 0, count: length)
+            let count = bytes.withUnsafeMutableBufferPointer { write($0) }
+            return String(decoding: bytes[..<count], as: UTF8.self)
+        }
+        for _ in 0..<2_000 {
+            let significand = Int64(bitPattern: random.next()) >> Int64(random.below(63))
+            let scale = 1 + random.below(6)
+            let amount = ExactDecimal(significand: significand, scale: scale)
+            XCTAssertEqual(written(amount.textLength) { amount.write(into: $0) }, amount.description)
+            XCTAssertEqual(written(amount.textLength - 1) { amount.write(into: $0) }, "", "too short a buffer is left alone")
+            let seconds = Int64(random.below(400 * 366 * 86_400)) - 200 * 366 * 86_400
+            let instant = Timestamp(secondsSinceEpoch: seconds)
+            XCTAssertEqual(written(20) { Value.timestampBytes(instant, into: $0) }, Value.timestampText(instant))
+            let date = CivilDate(daysSinceEpoch: Int(seconds / 86_400))
+            XCTAssertEqual(written(10) { date.write(into: $0) }, date.description)
+        }
+        // Years without four digits are written by the text forms only.
+        let far = Timestamp(secondsSinceEpoch: 253_402_300_800)
+        XCTAssertEqual(written(20) { Value.timestampBytes(far, into: $0) }, "")
+        XCTAssertEqual(Value.timestampText(far), "10000-01-01T00:00:00Z")
+    }
+
+    /// The record writer gives exactly the JSON tree's text, escapes and far dates included.
+    func testTheRecordWriterWritesWhatTheTreeWrites() {
+        let texts = ["plain", "", "quote \" and \\ back", "line\nbreak\ttab\u{1}\u{1F}", "é ✓ 🎉", String(repeating: "x", count: 5_000)]
+        var writer = JSONWriter(capacity: 1)
+        writer.beginObject()
+        var members: [(String, JSON)] = []
+        for (index, text) in texts.enumerated() {
+            writer.string(key: text, text)
+            members.append((text, .string(text)))
+            writer.beginArray("list")
+            writer.string(nil, text)
+            writer.bool(nil, index % 2 == 0)
+            writer.optionalString(nil, index % 3 == 0 ? nil : text)
+            writer.endArray()
+            members.append(("list", .array([.string(text), .bool(index % 2 == 0), index % 3 == 0 ? .null : .string(text)])))
+        }
+        writer.endObject()
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), JSON.object(members).rendered())
+    }
+
+    func testRecordsWriteAmountsAndInstantsAsTheirText() {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.timestamp("at", Timestamp(secondsSinceEpoch: 253_402_300_800))
+        writer.timestamp("then", Timestamp(secondsSinceEpoch: -1))
+        writer.money("yen", -1200, digits: 0)
+        writer.money("usd", -5, digits: 2)
+        writer.date("day", CivilDate(year: 2026, month: 2, day: 28)!)
+        writer.endObject()
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self),
+                       #"{"at":"10000-01-01T00:00:00Z","then":"1969-12-31T23:59:59Z","yen":"-1200","usd":"-0.05","day":"2026-02-28"}"#)
+    }
 }
+

@@ -114,7 +114,7 @@ struct KeyInterner: Sendable {
 
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: 0, count: old.count * 2)
+        slots = HugePages.zeroed(count: old.count * 2)
         let mask = slots.count / 2 - 1
         for number in keys.indices {
             var key = keys[number]

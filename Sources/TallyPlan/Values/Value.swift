@@ -39,20 +39,28 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
     /// `30 days`, `1 hour 30 minutes`, `30 days 1 second`.
     public static func durationText(_ seconds: Int64) -> String {
         if seconds == 0 { return "0 seconds" }
+        // Built as bytes: every click just beyond the lookback of every order is worded
+        // with it when traces are rendered.
+        var text: [UInt8] = []
+        text.reserveCapacity(48)
+        if seconds < 0 { text.append(45) }
         var rest = seconds.magnitude
-        var text = seconds < 0 ? "-" : ""
-        var first = true
         for (unit, size) in durationUnits where rest >= size {
             // Weeks only when they are whole: `30 days` reads better than `4 weeks 2 days`.
             if size == 604_800, rest % size != 0 { continue }
             let count = rest / size
             rest -= count * size
-            if !first { text += " " }
-            first = false
-            text += String(count)
-            text += count == 1 ? unit.singular : unit.plural
+            if text.count > (seconds < 0 ? 1 : 0) { text.append(32) }
+            let start = text.count
+            var digits = count
+            repeat {
+                text.append(UInt8(48 + digits % 10))
+                digits /= 10
+            } while digits > 0
+            text[start...].reverse()
+            text.append(contentsOf: count == 1 ? unit.singular.utf8 : unit.plural.utf8)
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static let durationUnits: [((singular: String, plural: String), UInt64)] = [
@@ -71,28 +79,26 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
             return "\(date)T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
         }
         // Twenty ASCII bytes written in place: this runs for every touch and order of a run.
-        return String(unsafeUninitializedCapacity: 20) { buffer in
-            func put(_ value: Int, _ count: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + count - 1, through: offset, by: -1) {
-                    buffer[index] = UInt8(48 + value % 10)
-                    value /= 10
-                }
-            }
-            put(date.year, 4, at: 0)
-            buffer[4] = 45
-            put(date.month, 2, at: 5)
-            buffer[7] = 45
-            put(date.day, 2, at: 8)
-            buffer[10] = 84
-            put(rest / 3600, 2, at: 11)
-            buffer[13] = 58
-            put(rest % 3600 / 60, 2, at: 14)
-            buffer[16] = 58
-            put(rest % 60, 2, at: 17)
-            buffer[19] = 90
-            return 20
-        }
+        return String(unsafeUninitializedCapacity: 20) { timestampBytes(instant, into: $0) }
+    }
+
+    /// Writes an instant's ISO-8601 text (`2026-03-01T09:30:00Z`, 20 ASCII bytes) at the
+    /// start of `buffer` and returns 20; 0, writing nothing, when the year has not four
+    /// digits (see `timestampText`) or the buffer is too short.
+    public static func timestampBytes(_ instant: Timestamp, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let seconds = instant.secondsSinceEpoch
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = Int(seconds - days * 86_400)
+        let date = CivilDate(daysSinceEpoch: Int(days))
+        guard buffer.count >= 20, date.write(into: buffer) == 10 else { return 0 }
+        buffer[10] = 84
+        CivilDate.digits(rest / 3600, 2, into: buffer, at: 11)
+        buffer[13] = 58
+        CivilDate.digits(rest % 3600 / 60, 2, into: buffer, at: 14)
+        buffer[16] = 58
+        CivilDate.digits(rest % 60, 2, into: buffer, at: 17)
+        buffer[19] = 90
+        return 20
     }
 
     var isTrue: Bool { if case .bool(true) = self { return true }; return false }

@@ -65,7 +65,7 @@ extension Runner {
                 let screening = plan.touchChecks.isEmpty ? (rejection: nil, holds: [])
                     : screenTouch(touch, click: ledgers.clicks[index], order: view, customer: customer)
                 touch.holds = screening.holds
-                screened.count(referrer: referrer, channel: ledgers.clicks.code(.channel, index),
+                screened.count(referrer: referrer, channel: entry.channel < 0 ? nil : entry.channel,
                                flagged: screening.rejection != nil || !screening.holds.isEmpty)
                 if let rejection = screening.rejection {
                     if traced {
