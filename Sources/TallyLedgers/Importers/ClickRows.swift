@@ -28,6 +28,7 @@ extension RowImporter {
         let headerCount = table.headerCount
         var csvRow = CSVReader.Row(line: 0)
         var texts = Array(repeating: "", count: textColumns.count)
+        var codes = Array(repeating: Int32(0), count: textColumns.count)
         var delimiters: [Int] = []
         // Counted here and added once: a counter inside the loader's ledgers cost a
         // uniqueness check per row.
@@ -77,15 +78,20 @@ extension RowImporter {
                       let customerBytes = field(customerColumn),
                       let id = field(idColumn) else { return notPlain() }
                 for (slot, entry) in textColumns.enumerated() {
-                    guard let value = string(entry.column) else { return notPlain() }
-                    texts[slot] = value
+                    if entry.text.isInterned {
+                        guard let value = field(entry.column) else { return notPlain() }
+                        codes[slot] = clicks.code(of: entry.text, bytes: value)
+                    } else {
+                        guard let value = string(entry.column) else { return notPlain() }
+                        texts[slot] = value
+                    }
                 }
                 if let earlier = duplicates.check(line: text, delimiters: delimiters, line: line, at: atBytes) {
                     loader.reject(file, line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
                     return false
                 }
                 clicks.append(at: at, referrer: referrer, customer: clicks.internCustomer(customerBytes), id: id,
-                              source: RowReference(file: file, line: line), texts: texts)
+                              source: RowReference(file: file, line: line), texts: texts, codes: codes)
                 return true
             }
             switch outcome {
