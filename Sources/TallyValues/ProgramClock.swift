@@ -7,14 +7,23 @@ public final class ProgramClock: @unchecked Sendable {
     public let zone: TimeZone
     private var offsetByHour: [Int64: Int] = [:]
     private let lock = NSLock()
+    /// The offset of a zone that never changes it (UTC): no lookup, no lock.
+    private let fixedOffset: Int?
 
     public init?(identifier: String) {
         guard let zone = TimeZone(identifier: identifier) else { return nil }
         self.zone = zone
+        // Zones that are UTC by definition; any named zone may have changed its offset
+        // in some year, so only these skip the table (a locked dictionary lookup per
+        // conversion was a twentieth of evaluating an order of the reference workload).
+        let universal: Set<String> = ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu", "Etc/GMT0",
+                                      "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich", "UCT", "Etc/UCT"]
+        fixedOffset = universal.contains(identifier) && zone.secondsFromGMT(for: Date(timeIntervalSince1970: 0)) == 0 ? 0 : nil
     }
 
     /// UTC offset in seconds in force at an instant.
     public func offset(at instant: Timestamp) -> Int {
+        if let fixedOffset { return fixedOffset }
         let hour = instant.secondsSinceEpoch >= 0 ? instant.secondsSinceEpoch / 3600 : (instant.secondsSinceEpoch - 3599) / 3600
         lock.lock()
         defer { lock.unlock() }
@@ -42,10 +51,15 @@ public final class ProgramClock: @unchecked Sendable {
     public func instant(localDate date: CivilDate, secondsIntoDay seconds: Int64 = 0) -> Timestamp {
         let local = Int64(date.daysSinceEpoch) * 86_400 + seconds
         // Try the offsets in force around that time; take the earliest that round-trips.
-        let guesses = [local - Int64(offset(at: Timestamp(secondsSinceEpoch: local - 86_400))),
-                       local - Int64(offset(at: Timestamp(secondsSinceEpoch: local + 86_400)))]
-        let matching = guesses.filter { localSeconds(of: Timestamp(secondsSinceEpoch: $0)) == local }
-        return Timestamp(secondsSinceEpoch: matching.min() ?? guesses[0])
+        let before = local - Int64(offset(at: Timestamp(secondsSinceEpoch: local - 86_400)))
+        let after = local - Int64(offset(at: Timestamp(secondsSinceEpoch: local + 86_400)))
+        let beforeMatches = localSeconds(of: Timestamp(secondsSinceEpoch: before)) == local
+        let afterMatches = localSeconds(of: Timestamp(secondsSinceEpoch: after)) == local
+        switch (beforeMatches, afterMatches) {
+        case (true, true): return Timestamp(secondsSinceEpoch: min(before, after))
+        case (false, true): return Timestamp(secondsSinceEpoch: after)
+        default: return Timestamp(secondsSinceEpoch: before)
+        }
     }
 
     /// Local midnight starting a date.

@@ -104,3 +104,31 @@ final class ValueTextTests: XCTestCase {
     }
 }
 
+
+/// Local dates and midnights: UTC answers without its offset table, and a zone with
+/// daylight saving resolves gaps and overlaps as `ProgramClock` documents.
+final class ProgramClockTests: XCTestCase {
+    func testUTCAndNamedZonesGiveLocalDatesAndMidnights() {
+        let utc = ProgramClock(identifier: "UTC")!
+        let instant = Timestamp.parse("2026-03-08T23:59:59Z")!
+        XCTAssertEqual(utc.offset(at: instant), 0)
+        XCTAssertEqual(utc.localDate(of: instant).description, "2026-03-08")
+        XCTAssertEqual(Value.timestampText(utc.startOfDay(CivilDate(year: 2026, month: 3, day: 8)!)), "2026-03-08T00:00:00Z")
+        let york = ProgramClock(identifier: "America/New_York")!
+        XCTAssertEqual(york.localDate(of: instant).description, "2026-03-08")
+        XCTAssertEqual(york.localDate(of: Timestamp.parse("2026-03-09T04:00:00Z")!).description, "2026-03-09")
+        XCTAssertEqual(Value.timestampText(york.startOfDay(CivilDate(year: 2026, month: 3, day: 8)!)), "2026-03-08T05:00:00Z")
+        XCTAssertEqual(Value.timestampText(york.startOfDay(CivilDate(year: 2026, month: 3, day: 9)!)), "2026-03-09T04:00:00Z")
+        // 02:30 does not exist on 2026-03-08 (clocks jump 02:00 -> 03:00): read with the
+        // offset before the gap. 01:30 on 2026-11-01 happens twice: the earlier is taken.
+        let day = Int64(86_400)
+        XCTAssertEqual(Value.timestampText(york.instant(localDate: CivilDate(year: 2026, month: 3, day: 8)!, secondsIntoDay: 9_000)),
+                       "2026-03-08T07:30:00Z")
+        XCTAssertEqual(Value.timestampText(york.instant(localDate: CivilDate(year: 2026, month: 11, day: 1)!, secondsIntoDay: 5_400)),
+                       "2026-11-01T05:30:00Z")
+        XCTAssertEqual(Value.timestampText(york.instant(localDate: CivilDate(year: 2026, month: 11, day: 1)!, secondsIntoDay: day - 1)),
+                       "2026-11-02T04:59:59Z")
+        let kolkata = ProgramClock(identifier: "Asia/Kolkata")!
+        XCTAssertEqual(Value.timestampText(kolkata.startOfDay(CivilDate(year: 2026, month: 1, day: 1)!)), "2025-12-31T18:30:00Z")
+    }
+}

@@ -13,7 +13,9 @@ extension Runner {
     /// Every touch considered for the order, with a trace entry each: coupons on the
     /// order, clicks of the customer in the lookback (screened by touch checks), and
     /// survey answers naming the order.
-    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts) -> ([Touch], [TouchTrace]) {
+    /// `clickCustomer`: the clicks table's number for the order's customer key (nil when no
+    /// click has it).
+    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?) -> ([Touch], [TouchTrace]) {
         var touches: [Touch] = []
         var traces: [TouchTrace] = []
         // `decisive` skips the touches that lose before attribution (the run trims the
@@ -41,7 +43,7 @@ extension Runner {
 
         // Clicks: the customer's clicks up to the order, inclusive lookback.
         let lookback = plan.attribution.lookbackSeconds
-        if let number = ledgers.clicks.customerNumber(of: order.customer), let customerClicks {
+        if let number = clickCustomer, let customerClicks {
             // Twice the lookback, so a trace can name the clicks that just missed it.
             let orderAt = order.at.secondsSinceEpoch
             let window = customerClicks.clicks(of: number, from: orderAt - 2 * lookback, through: orderAt)
@@ -82,7 +84,7 @@ extension Runner {
         }
 
         // Survey answers: they name their order and stand at its instant.
-        for (position, answer) in (surveysByOrder[order.id] ?? []).enumerated() {
+        for (position, answer) in (surveysByOrder.isEmpty ? [] : surveysByOrder[order.id] ?? []).enumerated() {
             guard let referrer = answer.referrer else { continue }
             touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(position + 1)",
                                  sequence: Int.max / 2 + 1000 + position))

@@ -33,19 +33,20 @@ extension Runner {
             return
         }
         var orderView = view(of: order)
-        let state = customers[order.customer] ?? CustomerState()
-        let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: state.count,
+        // Customers who clicked are kept by the clicks table's number for their key (an
+        // array slot), the others by key.
+        let clickCustomer = ledgers.clicks.customerNumber(of: order.customer)
+        let state = clickCustomer.map { clickingCustomers[$0] } ?? customers[order.customer] ?? CustomerState()
+        let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: Int(state.count),
                                      firstOrderAt: state.firstAt ?? order.at, previousOrderAt: state.lastAt)
         defer {
             var updated = state
-            updated.count += 1
-            if updated.firstAt == nil { updated.firstAt = order.at }
-            updated.lastAt = order.at
-            customers[order.customer] = updated
+            updated.add(order.at)
+            if let clickCustomer { clickingCustomers[clickCustomer] = updated } else { customers[order.customer] = updated }
         }
 
         // Evidence, screening, priority.
-        var (touches, traces) = gatherTouches(order, orderView, customer)
+        var (touches, traces) = gatherTouches(order, orderView, customer, clickCustomer: clickCustomer)
         let kept = prioritise(&touches, &traces)
         if let coupon = kept.first(where: { $0.evidence == .coupon }) { orderView.coupon = coupon.code }
         recordOrderAggregates(order, orderView)
@@ -56,19 +57,31 @@ extension Runner {
 
         // Attribution: weights per touch, summed per referrer in order of first touch.
         let weights = AttributionModel.weights(plan.attribution.model, touches: kept, at: order.at.secondsSinceEpoch)
+        // Summed by a search of the few referrers so far (a dictionary per order was a
+        // twentieth of evaluating one).
         var referrers: [Int32] = []
-        var referrerWeight: [Int32: Weight] = [:]
+        var referrerWeights: [Weight] = []
         for (touch, weight) in zip(kept, weights) {
-            if referrerWeight[touch.referrer] == nil { referrers.append(touch.referrer) }
-            referrerWeight[touch.referrer, default: .zero] = referrerWeight[touch.referrer, default: .zero] + weight
+            if let position = referrers.firstIndex(of: touch.referrer) {
+                referrerWeights[position] = referrerWeights[position] + weight
+            } else {
+                referrers.append(touch.referrer)
+                referrerWeights.append(weight)
+            }
         }
-        referrers = referrers.filter { referrerWeight[$0]! > .zero }
-        let referrerWeights = referrers.map { referrerWeight[$0]! }
+        let positive = referrerWeights.indices.filter { referrerWeights[$0] > .zero }
+        if positive.count < referrers.count {
+            referrers = positive.map { referrers[$0] }
+            referrerWeights = positive.map { referrerWeights[$0] }
+        }
         let totalWeight = referrerWeights.reduce(Weight.zero, +)
-        let priority = Array(referrers.indices)
-        func split(_ amount: Int64) -> [Int64] { LargestRemainder.split(amount, weights: referrerWeights, priority: priority) }
+        // One referrer takes each amount whole: no split (six arrays per order).
+        let whole = referrers.count == 1
+        let priority = whole ? [] : Array(referrers.indices)
+        func split(_ amount: Int64) -> [Int64] { whole ? [] : LargestRemainder.split(amount, weights: referrerWeights, priority: priority) }
         let nets = split(orderView.net), grosses = split(orderView.gross), discounts = split(orderView.discount)
         let shippings = split(orderView.shipping), taxes = split(orderView.tax), wraps = split(orderView.giftWrap)
+        func part(_ parts: [Int64], _ amount: Int64, _ position: Int) -> Int64 { whole ? amount : parts[position] }
         let evidence = kept[0].evidence.rawValue
         let modelText = AttributionText.model(plan.attribution.model)
         let traced = traceDetail != .none
@@ -89,8 +102,10 @@ extension Runner {
         var credits: [CreditView] = []
         for (position, referrer) in referrers.enumerated() {
             let credit = CreditView(weight: referrerWeights[position], totalWeight: totalWeight, evidence: evidence,
-                                    net: nets[position], gross: grosses[position], discount: discounts[position],
-                                    shipping: shippings[position], tax: taxes[position], giftWrap: wraps[position])
+                                    net: part(nets, orderView.net, position), gross: part(grosses, orderView.gross, position),
+                                    discount: part(discounts, orderView.discount, position),
+                                    shipping: part(shippings, orderView.shipping, position), tax: part(taxes, orderView.tax, position),
+                                    giftWrap: part(wraps, orderView.giftWrap, position))
             credits.append(credit)
             let referrerID = ledgers.referrers[Int(referrer)].id
             aggregates.record(.credits, at: order.at, keys: { $0 == "referrer" ? referrerID : ($0 == "customer" ? order.customer : nil) },

@@ -20,6 +20,29 @@ struct TierProgress {
     var band = 0
 }
 
+/// Per rule, while one decision's rules are evaluated: whether it matched, its amount,
+/// where its trace entry is (-1: none) and the rule that replaced it (-1: none).
+struct RuleScratch {
+    var matched: [Bool] = []
+    var amount: [Int64] = []
+    var traceOf: [Int] = []
+    var replacedBy: [Int] = []
+
+    mutating func reset(rules: Int) {
+        if matched.count != rules {
+            self = RuleScratch(matched: Array(repeating: false, count: rules), amount: Array(repeating: 0, count: rules),
+                               traceOf: Array(repeating: -1, count: rules), replacedBy: Array(repeating: -1, count: rules))
+            return
+        }
+        for index in 0..<rules {
+            matched[index] = false
+            amount[index] = 0
+            traceOf[index] = -1
+            replacedBy[index] = -1
+        }
+    }
+}
+
 /// A tiers metric before and after the current decision.
 struct TierReading {
     var before: Int64
@@ -38,11 +61,14 @@ extension Runner {
         traces.reserveCapacity(plan.rules.count)
         // `full` traces every rule; `decisive` only those that matched; `none` none.
         let full = traceDetail == .full, traced = traceDetail != .none
-        var traceOf = traced ? Array(repeating: -1, count: plan.rules.count) : []
-        // By rule index: whether each rule matched, and its amount. (Flat arrays: an
-        // array of optional tuples looked its type up at run time on every call.)
-        var matched = Array(repeating: false, count: plan.rules.count)
-        var matchedAmount = Array(repeating: Int64(0), count: plan.rules.count)
+        // By rule index: whether each rule matched, its amount and its trace's place.
+        // (Flat arrays, reused from decision to decision: taken out of the runner while
+        // in use. An array of optional tuples looked its type up at run time on every
+        // call, and four arrays per decision were a twentieth of evaluating it.)
+        var scratch = ruleScratch
+        ruleScratch = RuleScratch()
+        scratch.reset(rules: plan.rules.count)
+        defer { ruleScratch = scratch }
         var anyMatched = false
         for (index, rule) in plan.rules.enumerated() {
             var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
@@ -85,37 +111,36 @@ extension Runner {
                 total += amount
                 if traced { arithmetic.append(text) }
             }
-            matched[index] = true
-            matchedAmount[index] = total
+            scratch.matched[index] = true
+            scratch.amount[index] = total
             anyMatched = true
             guard traced else { continue }
             trace.amount = total
             trace.arithmetic = arithmetic
-            traceOf[index] = traces.count
+            scratch.traceOf[index] = traces.count
             traces.append(trace)
         }
         guard anyMatched else { return ([], traces) }
         // `replaces`: a matching rule drops the rules it names (not transitively).
-        var replacedBy: [String?] = Array(repeating: nil, count: plan.rules.count)
-        for index in plan.rules.indices where matched[index] {
-            for target in plan.rules[index].replaces where matched[target] && replacedBy[target] == nil {
-                replacedBy[target] = plan.rules[index].id
+        for index in plan.rules.indices where scratch.matched[index] {
+            for target in plan.rules[index].replaces where scratch.matched[target] && scratch.replacedBy[target] < 0 {
+                scratch.replacedBy[target] = index
             }
         }
         var lines: [RuleLine] = []
-        for (index, rule) in plan.rules.enumerated() {
-            guard matched[index] else { continue }
-            if let by = replacedBy[index] {
-                if traced, traceOf[index] >= 0 {
-                    traces[traceOf[index]].outcome = .replaced
-                    traces[traceOf[index]].replacedBy = by
+        for index in plan.rules.indices where scratch.matched[index] {
+            if scratch.replacedBy[index] >= 0 {
+                let place = scratch.traceOf[index]
+                if traced, place >= 0 {
+                    traces[place].outcome = .replaced
+                    traces[place].replacedBy = plan.rules[scratch.replacedBy[index]].id
                 }
                 continue
             }
-            lines.append(RuleLine(rule: rule.id, amount: matchedAmount[index]))
+            lines.append(RuleLine(rule: plan.rules[index].id, amount: scratch.amount[index]))
         }
         if !pendingTierPayments.isEmpty {
-            let survivors = Set(plan.rules.indices.filter { matched[$0] && replacedBy[$0] == nil })
+            let survivors = Set(plan.rules.indices.filter { scratch.matched[$0] && scratch.replacedBy[$0] < 0 })
             commitRetroactiveTiers(survivors: survivors, order: order)
         }
         return (lines, traces)

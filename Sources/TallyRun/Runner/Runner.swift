@@ -19,6 +19,10 @@ public struct Runner {
     var customerClicks: CustomerClicks?
     /// The click table's number for "no customer key" (-1 when every click has one).
     let noCustomer: Int32
+    /// Each customer's orders so far: those whose key a click has, by the clicks table's
+    /// number (hashing the key of every order was a twentieth of evaluating it); the
+    /// others by key.
+    var clickingCustomers: [CustomerState] = []
     var customers: [String: CustomerState] = [:]
     let aggregates: AggregateIndexes
     /// Order id -> surveys naming it.
@@ -44,13 +48,26 @@ public struct Runner {
         var currency: Currency
         var positions: Range<Int> { Int(first)..<Int(first + count) }
     }
+    /// Per-rule state of the decision being evaluated, reused (see `evaluateRules`).
+    var ruleScratch = RuleScratch()
     /// Retroactive tiers paid by the decision being evaluated, committed after `replaces`.
     var pendingTierPayments: [(tiers: Int, rule: Int, key: TierKey, decision: String, base: Int64, band: Int, amount: Int64)] = []
 
+    /// A customer's orders so far: how many, the first's and the latest's instants (16
+    /// bytes and a count: one is kept for every customer who clicked).
     struct CustomerState {
-        var count = 0
-        var firstAt: Timestamp?
-        var lastAt: Timestamp?
+        private(set) var count: Int32 = 0
+        private var first: Int64 = 0
+        private var latest: Int64 = 0
+
+        var firstAt: Timestamp? { count == 0 ? nil : Timestamp(secondsSinceEpoch: first) }
+        var lastAt: Timestamp? { count == 0 ? nil : Timestamp(secondsSinceEpoch: latest) }
+
+        mutating func add(_ at: Timestamp) {
+            if count == 0 { first = at.secondsSinceEpoch }
+            latest = at.secondsSinceEpoch
+            count += 1
+        }
     }
 
     struct LimitKey: Hashable {
@@ -128,7 +145,7 @@ public struct Runner {
         // page faults were a third of evaluating the reference kit's large data).
         result.decisions.reserveCapacity(ledgers.orders.count)
         decided.reserveCapacity(refundedOrders.count)
-        customers.reserveCapacity(ledgers.orders.count)
+        clickingCustomers = Array(repeating: CustomerState(), count: ledgers.clicks.customerCount)
         customerClicks = CustomerClicks(ledgers.clicks, noCustomer: noCustomer)
         for order in ledgers.orders {
             if order.at > asOf {
