@@ -26,6 +26,15 @@ public struct RunOutputs {
     /// during the run, otherwise they are rendered here from `result`.
     public init(plan: Plan, ledgers: Ledgers, result: RunResult, header: RunHeader, log streamed: DecisionLog? = nil,
                 redactor: Redactor? = nil) {
+        self.init(plan: plan, ledgers: ledgers, result: result, header: header, finishing: streamed.map { log in { log } }, redactor: redactor)
+    }
+
+    /// The outputs of a run whose decision records are still being rendered: `finishing`
+    /// waits for them and gives the log once statements, rejects and the summary are
+    /// written (they do not depend on it, so they are made while the records drain: most
+    /// of a second on the reference kit's large data).
+    public init(plan: Plan, ledgers: Ledgers, result: RunResult, header: RunHeader, finishing: (() -> DecisionLog)?,
+                redactor: Redactor? = nil) {
         statements = RunOutputs.statements(plan: plan, result: result, redactor: redactor)
         var rejects = ledgers.rejects
         if let redactor {
@@ -37,8 +46,8 @@ public struct RunOutputs {
         self.rejects = RejectsFile.render(rejects)
         summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: header.inputsDigest).pretty() + "\n"
         var log: DecisionLog
-        if let streamed {
-            log = streamed
+        if let finishing {
+            log = finishing()
         } else {
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
             log.append(result)

@@ -127,9 +127,12 @@ public struct ProjectRun {
                                 keepTraces: keepTraces, traceDetail: trace)
         run.result = result
         clock.lap("run")
-        let log = stream.finish(adjustments: result.adjustments)
-        clock.lap("the rest of the decision records")
-        var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header, log: log, redactor: redactor)
+        var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header, finishing: {
+            clock.lap("statements, rejects and summary")
+            let log = stream.finish(adjustments: result.adjustments)
+            clock.lap("the rest of the decision records")
+            return log
+        }, redactor: redactor)
         if partial != nil { outputs.decisionsFile = RunOutputs.partialDecisions(in: folder) }
         run.outputs = outputs
         if write {
