@@ -134,6 +134,25 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.counts[1].duplicates, 4)
     }
 
+    /// Rows without a time (referrers) are compared with every earlier row of the file by
+    /// key, whatever stands between them; a different row with a repeated id is not an
+    /// exact duplicate.
+    func testRowsWithoutATimeAreDuplicatesAnywhereInTheFile() throws {
+        var referrers = "id,name,kind,tier\n"
+        for index in 1...300 { referrers += "R\(index),N\(index),affiliate,gold\n" }
+        referrers += "R7,N7,affiliate,gold\nR9,Other,affiliate,gold\nR300,N300,affiliate,gold\n"
+        let project = try ScratchProject(files: ["referrers.csv": referrers], ledgers: "  referrers: referrers.csv\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.rejects.filter { $0.reason.contains("exact duplicate") }.map { "\($0.line): \($0.reason)" }, [
+            "302: exact duplicate of line 8, skipped",
+            "304: exact duplicate of line 301, skipped",
+        ])
+        XCTAssertEqual(ledgers.counts[0].duplicates, 2)
+        XCTAssertEqual(ledgers.referrers.count, 300)
+    }
+
     func testDifferentOrderWithTheSameIdIsRejected() throws {
         let project = try ScratchProject(files: [
             "a.csv": "order,at,customer,amount\nX,2026-01-01T00:00:00Z,c,10.00\n",

@@ -25,6 +25,8 @@ struct DuplicateFilter {
         var line: Int
         /// A plain line as read (true) or a key.
         var isLine: Bool
+        /// A hash of its bytes, once a later row of its timestamp needed it (0: not yet).
+        var hash: UInt64 = 0
     }
 
     init(delimiter: UInt8) {
@@ -41,38 +43,48 @@ struct DuplicateFilter {
     }
 
     /// The same for a row given as its key, and its `at` text as bytes.
+    /// Rows without a time (referrers, products, rates) are remembered by key over the
+    /// whole file: as one group they were compared each with all before (20,000
+    /// referrers took most of a second).
     mutating func check(key: UnsafeBufferPointer<UInt8>, line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
-        if keepAll { return remember(Array(key), line: line) }
+        if keepAll || at.isEmpty { return remember(Array(key), line: line) }
         if startGroup(at: at) { return check(key: key, line: line, at: at) }
-        for entry in group {
+        let hash = group.isEmpty ? 0 : DuplicateFilter.hash(key)
+        for index in group.indices {
+            let entry = group[index]
             let same: Bool
             if entry.isLine {
                 same = keyOfLine(entry) == Array(key)
             } else {
-                same = entry.count == key.count && equal(entry, key)
+                same = entry.count == key.count && self.hash(of: index) == hash && equal(entry, key)
             }
             if same { return entry.line }
         }
-        group.append(Entry(start: arena.count, count: key.count, line: line, isLine: false))
+        group.append(Entry(start: arena.count, count: key.count, line: line, isLine: false, hash: hash))
         arena.append(contentsOf: key)
         return nil
     }
 
     /// The same for a plain line (no quote, split at `delimiters`) and its `at` bytes.
     mutating func check(line text: UnsafeBufferPointer<UInt8>, delimiters: [Int], line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
-        if keepAll { return remember(DuplicateFilter.key(text, delimiters), line: line) }
+        if keepAll || at.isEmpty { return remember(DuplicateFilter.key(text, delimiters), line: line) }
         if startGroup(at: at) { return check(line: text, delimiters: delimiters, line: line, at: at) }
-        for entry in group {
+        // Rows of one timestamp are told apart by a hash before their bytes: an export
+        // with orders on the hour has dozens a timestamp, and comparing each new row
+        // with all of them was a sixth of loading the reference kit's orders.
+        let hash = group.isEmpty ? 0 : DuplicateFilter.hash(text)
+        for index in group.indices {
+            let entry = group[index]
             let same: Bool
             if entry.isLine {
-                same = entry.count == text.count && equal(entry, text)
+                same = entry.count == text.count && self.hash(of: index) == hash && equal(entry, text)
             } else {
                 let key = DuplicateFilter.key(text, delimiters)
                 same = entry.count == key.count && key.withUnsafeBufferPointer { equal(entry, $0) }
             }
             if same { return entry.line }
         }
-        group.append(Entry(start: arena.count, count: text.count, line: line, isLine: true))
+        group.append(Entry(start: arena.count, count: text.count, line: line, isLine: true, hash: hash))
         arena.append(contentsOf: text)
         return nil
     }
@@ -101,6 +113,40 @@ struct DuplicateFilter {
         current.removeAll(keepingCapacity: true)
         current.append(contentsOf: at)
         return false
+    }
+
+    /// The hash of a group entry's bytes, computed the first time it is asked for (the
+    /// first row of a timestamp is hashed only when a second one comes).
+    private mutating func hash(of index: Int) -> UInt64 {
+        if group[index].hash == 0 {
+            let entry = group[index]
+            group[index].hash = arena.withUnsafeBufferPointer {
+                DuplicateFilter.hash(UnsafeBufferPointer(rebasing: $0[entry.start..<entry.start + entry.count]))
+            }
+        }
+        return group[index].hash
+    }
+
+    /// A 64-bit hash of bytes, eight at a time; never 0 (0 marks "not computed").
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        let raw = UnsafeRawBufferPointer(bytes)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 32
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        hash ^= hash >> 29
+        return hash == 0 ? 1 : hash
     }
 
     private mutating func remember(_ key: [UInt8], line: Int) -> Int? {

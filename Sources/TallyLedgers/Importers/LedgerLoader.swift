@@ -240,6 +240,15 @@ public struct LedgerLoader {
         // shared array would copy it on every row.
         ledgers = Ledgers()
         orderPosition = [:]
+        if source.kind == .orders, let size = try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int {
+            // Sized once from the file (an order row has some 48 bytes at least): growing
+            // the orders and their index by doubling rehashed and copied them again and
+            // again (a seventh of loading the reference kit's orders). Pages reserved
+            // beyond the rows are never touched, so they cost no memory.
+            let rows = min(size / 48, 100_000_000)
+            importer.loader.ledgers.orders.reserveCapacity(importer.loader.ledgers.orders.count + rows)
+            importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
+        }
         importer.importRows()
         self = importer.loader
     }
