@@ -56,7 +56,9 @@ struct OrderGrouper {
         } catch {
             return
         }
-        if let position = loader.orderPosition[order.id] {
+        // One hash for the usual new id: put in place, and put back if it was taken.
+        if let position = loader.orderPosition.updateValue(loader.ledgers.orders.count, forKey: order.id) {
+            loader.orderPosition[order.id] = position
             let earlier = loader.ledgers.orders[position]
             var same = earlier
             same.source = order.source
@@ -72,7 +74,6 @@ struct OrderGrouper {
             }
             return
         }
-        loader.orderPosition[order.id] = loader.ledgers.orders.count
         loader.ledgers.orders.append(order)
         loader.accept(file, rows: rows.count)
     }

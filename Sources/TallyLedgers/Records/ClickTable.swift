@@ -105,6 +105,17 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         return values[field.column].count == 1 ? 0 : codes[field.column][index]
     }
 
+    /// Every click's number of an interned field's value (see `code`), in click order;
+    /// nil when the field is not kept or not interned. For passes over all clicks.
+    public func codes(_ field: Text) -> [Int32]? {
+        guard kept[field.column], field.isInterned else { return nil }
+        return codes[field.column]
+    }
+
+    /// Every click's instant (seconds since the epoch), referrer and customer number
+    /// (`customerIndex`), in click order: for passes over all clicks.
+    public var columns: (instants: [Int64], referrers: [Int32], customers: [Int32]) { (at, referrers, customerIndexes) }
+
     /// The distinct values of an interned field, by number.
     public func distinctValues(_ field: Text) -> [String] { values[field.column].keys }
 
