@@ -303,6 +303,12 @@ public struct DecisionLog: Sendable {
             + (adjustment.corrects.map { [("corrects", JSON.string($0)), ("cause", .string(adjustment.cause ?? ""))] } ?? [])
     }
 
+    /// How far the renderer may fall behind the runner.
+    enum StreamLimits {
+        /// 32 batches of 256 decisions.
+        static let batchesInFlight = 32
+    }
+
     /// Renders and chains decisions as the runner hands them over, on a queue of its own,
     /// so rendering runs beside evaluation and a large run never holds every trace.
     public final class Stream: @unchecked Sendable {
@@ -330,13 +336,21 @@ public struct DecisionLog: Sendable {
             if batch.count >= 256 { handOver() }
         }
 
+        /// Batches handed over and not yet rendered, at most `StreamLimits.batchesInFlight`:
+        /// when the renderer falls behind, the runner waits instead of queueing decisions
+        /// with their whole traces (a second behind on the reference kit's large data held
+        /// some 100 MB more at the peak).
+        private let inFlight = DispatchSemaphore(value: StreamLimits.batchesInFlight)
+
         private func handOver() {
             let decisions = batch
             batch = []
             batch.reserveCapacity(256)
+            inFlight.wait()
             queue.async {
                 for decision in decisions { self.log.chain(self.log.head(decision)) }
                 self.log.decisions += decisions.count
+                self.inFlight.signal()
             }
         }
 
