@@ -305,8 +305,8 @@ public struct DecisionLog: Sendable {
 
     /// How far the renderer may fall behind the runner.
     enum StreamLimits {
-        /// 32 batches of 256 decisions.
-        static let batchesInFlight = 32
+        /// 128 batches of 256 decisions.
+        static let batchesInFlight = 128
     }
 
     /// Renders and chains decisions as the runner hands them over, on a queue of its own,

@@ -35,6 +35,15 @@ public struct RunOutputs {
     /// of a second on the reference kit's large data).
     public init(plan: Plan, ledgers: Ledgers, result: RunResult, header: RunHeader, finishing: (() -> DecisionLog)?,
                 redactor: Redactor? = nil) {
+        // The summary is made on another core beside the statements (they took 0.3 and
+        // 0.4 s one after the other on the reference kit's large data).
+        let summaryText = SummaryText()
+        let summaryDone = DispatchGroup()
+        let inputs = SummaryInputs(plan: plan, ledgers: ledgers, result: result, inputsDigest: header.inputsDigest)
+        DispatchQueue.global().async(group: summaryDone) {
+            summaryText.value = RunSummary.json(plan: inputs.plan, ledgers: inputs.ledgers, result: inputs.result,
+                                                inputsDigest: inputs.inputsDigest).pretty() + "\n"
+        }
         statements = RunOutputs.statements(plan: plan, result: result, redactor: redactor)
         var rejects = ledgers.rejects
         if let redactor {
@@ -44,7 +53,8 @@ public struct RunOutputs {
             }
         }
         self.rejects = RejectsFile.render(rejects)
-        summary = RunSummary.json(plan: plan, ledgers: ledgers, result: result, inputsDigest: header.inputsDigest).pretty() + "\n"
+        summaryDone.wait()
+        summary = summaryText.value
         var log: DecisionLog
         if let finishing {
             log = finishing()
@@ -57,6 +67,20 @@ public struct RunOutputs {
         decisionBytes = log.bytes
         decisionsHash = log.lastHash
         writeProblem = log.writeProblem
+    }
+
+    /// What the summary is made from, handed to the core that makes it (read only there
+    /// until it is done).
+    private struct SummaryInputs: @unchecked Sendable {
+        let plan: Plan
+        let ledgers: Ledgers
+        let result: RunResult
+        let inputsDigest: String
+    }
+
+    /// The summary's text, written by the core that makes it before `summaryDone` leaves.
+    private final class SummaryText: @unchecked Sendable {
+        var value = ""
     }
 
     /// `statements.csv`: a `total` line per referrer and month, preceded by a
