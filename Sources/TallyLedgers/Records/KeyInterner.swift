@@ -37,13 +37,18 @@ struct KeyInterner: Sendable {
             let byte = UInt64(bytes[index])
             if index < 3 { head |= byte << (40 + 8 * UInt64(index)) } else { tail |= byte << (8 * UInt64(index - 3)) }
         }
+        let rest = count > inline ? UnsafeBufferPointer(rebasing: bytes[inline...]) : UnsafeBufferPointer(start: nil, count: 0)
+        return Probe(head: head, tail: tail, hash: hash(head: head, tail: tail, rest: rest))
+    }
+
+    /// A key's hash from its slot words (`head` without the number) and the bytes after
+    /// its first 11: a key that fits its slot is hashed again from the slot alone.
+    private static func hash(head: UInt64, tail: UInt64, rest: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash = (head ^ (tail &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93
-        if count > inline {
-            for index in inline..<count { hash = (hash ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01B3 }
-        }
+        for byte in rest { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         hash ^= hash >> 32
         hash = hash &* 0xD6E8_FEB8_6659_FD93
-        return Probe(head: head, tail: tail, hash: hash ^ (hash >> 29))
+        return hash ^ (hash >> 29)
     }
 
     /// Whether slot words (`head` with the number masked off) hold the key.
@@ -112,17 +117,27 @@ struct KeyInterner: Sendable {
         return utf8.withUTF8 { bytes in intern(bytes) { key } }
     }
 
+    /// Doubles the slots. Keys are hashed again from the old slots (their first 11 bytes
+    /// are there; longer keys' other bytes are in `longBytes`), not from `keys`: reading
+    /// a `String` per key made growing a twentieth of loading the reference kit's clicks.
     private mutating func grow() {
         let old = slots
         slots = HugePages.zeroed(count: old.count * 2)
         let mask = slots.count / 2 - 1
-        for number in keys.indices {
-            var key = keys[number]
-            guard let probe = key.withUTF8({ KeyInterner.isASCII($0) ? KeyInterner.probe($0) : nil }) else { continue }
-            var slot = Int(truncatingIfNeeded: probe.hash) & mask
-            while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
-            slots[2 * slot] = probe.head | UInt64(number + 1)
-            slots[2 * slot + 1] = probe.tail
+        longBytes.withUnsafeBufferPointer { longBytes in
+            for oldSlot in 0..<old.count / 2 where old[2 * oldSlot] != 0 {
+                let word = old[2 * oldSlot], tail = old[2 * oldSlot + 1]
+                let head = word & ~0xFFFF_FFFF
+                let number = Int(word & 0xFFFF_FFFF) - 1
+                var rest = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                if (head >> 32) & 0xFF > UInt64(KeyInterner.inline), let range = longRanges[number] {
+                    rest = UnsafeBufferPointer(rebasing: longBytes[range.lowerBound + KeyInterner.inline..<range.upperBound])
+                }
+                var slot = Int(truncatingIfNeeded: KeyInterner.hash(head: head, tail: tail, rest: rest)) & mask
+                while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
+                slots[2 * slot] = word
+                slots[2 * slot + 1] = tail
+            }
         }
     }
 }
