@@ -32,13 +32,21 @@ public enum Digest {
 
     /// SHA-256 of a file's bytes, streamed; nil when it cannot be read.
     public static func file(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
         var hasher = SHA256()
+        // One buffer for the whole file: a new megabyte per chunk (`readData`) had its
+        // pages zeroed by the kernel every time (2 GB of them for the reference kit's
+        // large clicks).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
         while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
+            let count = read(descriptor, buffer.baseAddress!, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
         return hex(hasher.finalize())
     }
