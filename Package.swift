@@ -24,8 +24,10 @@ let package = Package(
         .target(name: "TallySyntax", dependencies: ["TallySource", "TallyValues"]),
         // Name resolution, types with units, and lints over a parsed program.
         .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
+        // A cache prefetch hint (C: Swift has none), for lookups into large tables.
+        .target(name: "TallyPrefetch"),
         // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml, signed tracking tokens.
-        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", .product(name: "Yams", package: "Yams"),
+        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", "TallyPrefetch", .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // The evaluation plan: compiled rules, checks, tables, tiers, limits, aggregates.
         .target(name: "TallyPlan", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),

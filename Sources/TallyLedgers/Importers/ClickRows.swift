@@ -72,6 +72,9 @@ extension RowImporter {
                     return bytes
                 }
                 func string(_ column: Int?) -> String? { field(column).map { String(decoding: $0, as: UTF8.self) } }
+                // The customer key's slot is asked for first and the other fields read while
+                // it arrives (a cache miss per row: a third of loading the clicks).
+                if let customerBytes = field(customerColumn) { clicks.prefetchCustomer(customerBytes) }
                 guard field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn), let at = Timestamp.parse(bytes: atBytes),
                       let referrerBytes = field(referrerColumn), !referrerBytes.isEmpty,
                       let referrer = referrerNumbers.number(of: referrerBytes),

@@ -1,4 +1,5 @@
 import Foundation
+import TallyPrefetch
 
 /// Numbers for text keys (customer keys of clicks, referrer ids), looked up by their
 /// UTF-8 bytes. Keys with non-ASCII text keep `String` equality (a precomposed é equals
@@ -61,6 +62,14 @@ struct KeyInterner: Sendable {
     }
 
     private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { UTF8Text.isASCII(bytes) }
+
+    /// Asks for the slot where a key with these bytes would be looked up, to be read
+    /// soon (see `TallyPrefetch`): nothing is read or changed.
+    func prefetch(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= KeyInterner.inline else { return }
+        let slot = Int(truncatingIfNeeded: KeyInterner.probe(bytes).hash) & (slots.count / 2 - 1)
+        slots.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + 2 * slot) }
+    }
 
     /// The number of the key with these bytes, if it was interned.
     func number(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
