@@ -32,7 +32,7 @@ let package = Package(
         // The evaluation plan: compiled rules, checks, tables, tiers, limits, aggregates.
         .target(name: "TallyPlan", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
         // The runner: attribution, rules, limits, holds, refunds, statements.
-        .target(name: "TallyRun", dependencies: ["TallyPlan", "TallyLedgers", "TallyCheck", "TallyValues"]),
+        .target(name: "TallyRun", dependencies: ["TallyPlan", "TallyLedgers", "TallyCheck", "TallyValues", "TallyPrefetch"]),
         // Decision records with hash chain, digests, output files, explanations.
         .target(name: "TallyAudit", dependencies: ["TallyRun", "TallyPlan", "TallyLedgers", "TallySource", "TallyValues",
                                                    .product(name: "Crypto", package: "swift-crypto")]),

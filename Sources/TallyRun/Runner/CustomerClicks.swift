@@ -1,4 +1,5 @@
 import TallyLedgers
+import TallyPrefetch
 
 /// Each customer's clicks side by side, oldest first, with the instant and referrer that
 /// attribution reads of them: a customer's lookback window is then one short run of
@@ -70,6 +71,12 @@ struct CustomerClicks {
     @inline(__always)
     func at(_ position: Int) -> Int64 {
         wideInstants.isEmpty ? base + Int64(entries[position].offset) : wideInstants[position]
+    }
+
+    /// Asks for customer `number`'s place in `starts`, to be read soon.
+    func prefetch(_ number: Int) {
+        guard number >= 0, number + 1 < starts.count else { return }
+        starts.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
     }
 
     /// The positions in `entries` of customer `number`'s clicks.

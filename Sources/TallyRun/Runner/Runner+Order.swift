@@ -32,10 +32,12 @@ extension Runner {
             result.cancelled.append(order.id)
             return
         }
-        var orderView = view(of: order)
         // Customers who clicked are kept by the clicks table's number for their key (an
-        // array slot), the others by key.
+        // array slot), the others by key. Where the customer's clicks start is asked for
+        // now and read once the order's amounts are converted (a cache miss otherwise).
         let clickCustomer = ledgers.clicks.customerNumber(of: order.customer)
+        if let clickCustomer { customerClicks?.prefetch(clickCustomer) }
+        var orderView = view(of: order)
         let state = clickCustomer.map { clickingCustomers[$0] } ?? customers[order.customer] ?? CustomerState()
         let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: Int(state.count),
                                      firstOrderAt: state.firstAt ?? order.at, previousOrderAt: state.lastAt)
