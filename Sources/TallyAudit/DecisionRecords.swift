@@ -204,7 +204,12 @@ public struct DecisionLog: Sendable {
             out.timestamp("at", touch.at)
             if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
             out.bool("kept", touch.isKept)
-            if let why = touch.excluded { out.string("excluded", shown(why)) }
+            // Generated words without identifiers: no redaction to apply.
+            if let facts = touch.beyondLookback {
+                out.beyondLookback("excluded", age: facts.age, lookback: facts.lookback)
+            } else if let why = touch.excluded {
+                out.string("excluded", shown(why))
+            }
             out.endObject()
         }
         out.endArray()

@@ -35,4 +35,24 @@ extension JSONWriter {
         }
         ascii(name, length: amount.textLength) { amount.write(into: $0) }
     }
+
+    /// `older than the lookback: AGE before the order, lookback LOOKBACK`, the words of
+    /// `TouchTrace.excluded` for such a click, written in place (plain ASCII).
+    mutating func beyondLookback(_ name: StaticString?, age: Int64, lookback: Int64) {
+        let length = 64 + 2 * Value.durationCapacity
+        ascii(name, length: length) { buffer in
+            var count = 0
+            func put(_ text: StaticString) {
+                text.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
+            }
+            func duration(_ seconds: Int64) {
+                count += Value.durationBytes(seconds, into: UnsafeMutableBufferPointer(rebasing: buffer[count...]))
+            }
+            put("older than the lookback: ")
+            duration(age)
+            put(" before the order, lookback ")
+            duration(lookback)
+            return count
+        }
+    }
 }

@@ -38,32 +38,54 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
 
     /// `30 days`, `1 hour 30 minutes`, `30 days 1 second`.
     public static func durationText(_ seconds: Int64) -> String {
-        if seconds == 0 { return "0 seconds" }
-        // Built as bytes: every click just beyond the lookback of every order is worded
-        // with it when traces are rendered.
-        var text: [UInt8] = []
-        text.reserveCapacity(48)
-        if seconds < 0 { text.append(45) }
+        String(unsafeUninitializedCapacity: durationCapacity) { durationBytes(seconds, into: $0) }
+    }
+
+    /// The most bytes a duration's words take (a sign and five units of 20 digits each).
+    public static let durationCapacity = 160
+
+    /// Writes `durationText(seconds)` at the start of `buffer` (at least
+    /// `durationCapacity` bytes) and returns its length: every click just beyond the
+    /// lookback of every order is worded with it when traces are rendered.
+    public static func durationBytes(_ seconds: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= durationCapacity, "a duration needs \(durationCapacity) bytes")
+        var count = 0
+        func put(_ bytes: StaticString) {
+            bytes.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
+        }
+        if seconds == 0 {
+            put("0 seconds")
+            return count
+        }
+        if seconds < 0 { put("-") }
         var rest = seconds.magnitude
+        var first = true
         for (unit, size) in durationUnits where rest >= size {
             // Weeks only when they are whole: `30 days` reads better than `4 weeks 2 days`.
             if size == 604_800, rest % size != 0 { continue }
-            let count = rest / size
-            rest -= count * size
-            if text.count > (seconds < 0 ? 1 : 0) { text.append(32) }
-            let start = text.count
-            var digits = count
+            let amount = rest / size
+            rest -= amount * size
+            if !first { put(" ") }
+            first = false
+            let start = count
+            var digits = amount
             repeat {
-                text.append(UInt8(48 + digits % 10))
+                buffer[count] = UInt8(48 + digits % 10)
+                count += 1
                 digits /= 10
             } while digits > 0
-            text[start...].reverse()
-            text.append(contentsOf: count == 1 ? unit.singular.utf8 : unit.plural.utf8)
+            var low = start, high = count - 1
+            while low < high {
+                buffer.swapAt(low, high)
+                low += 1
+                high -= 1
+            }
+            put(amount == 1 ? unit.singular : unit.plural)
         }
-        return String(decoding: text, as: UTF8.self)
+        return count
     }
 
-    private static let durationUnits: [((singular: String, plural: String), UInt64)] = [
+    private static let durationUnits: [((singular: StaticString, plural: StaticString), UInt64)] = [
         ((" week", " weeks"), 604_800), ((" day", " days"), 86_400), ((" hour", " hours"), 3_600),
         ((" minute", " minutes"), 60), ((" second", " seconds"), 1),
     ]

@@ -180,6 +180,12 @@ public struct TouchTrace: Sendable, Equatable {
     /// The exclusion as facts, put in words only when the trace is rendered (on the
     /// renderer's core: the words were a tenth of evaluating an order).
     var exclusion: Exclusion?
+    /// The click's age and the lookback, when it was excluded for being older than the
+    /// lookback: renderers word it in place (see `excluded`).
+    public var beyondLookback: (age: Int64, lookback: Int64)? {
+        if case .beyondLookback(let age, let lookback) = exclusion { return (age, lookback) }
+        return nil
+    }
     /// Whether the touch was kept (without putting the exclusion in words).
     public var isKept: Bool { exclusion == nil }
     /// Whether a touch check (`reject touch`) excluded it: such touches stay in a
