@@ -116,5 +116,18 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual((0..<5).map { table.code(.channel, $0) }, [0, 0, 0, 1, 0])
         XCTAssertEqual((0..<5).map { table.text(.channel, $0) }, ["blog", "blog", "blog", "email", "blog"])
     }
+
+    /// Asking for a key's slot ahead of a lookup reads and changes nothing.
+    func testPrefetchingAKeyChangesNothing() {
+        var interner = KeyInterner()
+        let keys = (0..<5_000).map { "C\($0)" } + ["a-key-longer-than-eleven-bytes", "jos\u{E9}"]
+        for key in keys { _ = interner.intern(key) }
+        for key in keys + ["unknown", "", "another-long-unknown-key"] {
+            var bytes = key
+            bytes.withUTF8 { interner.prefetch($0) }
+        }
+        XCTAssertEqual(keys.map { interner.number(of: $0) }, keys.indices.map { Int32($0) })
+        XCTAssertNil(interner.number(of: "unknown"))
+    }
 }
 

@@ -1,4 +1,5 @@
 @testable import TallyAudit
+@testable import TallyRun
 import TallyPlan
 import TallySource
 import TallyTestSupport
@@ -88,6 +89,21 @@ final class ValueTextTests: XCTestCase {
         }
         writer.endObject()
         XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), JSON.object(members).rendered())
+    }
+
+    /// A click beyond the lookback is worded in place in its record: exactly the words
+    /// `TouchTrace.excluded` gives (which `tally explain` shows).
+    func testClicksBeyondTheLookbackAreWordedAsTheTraceWordsThem() {
+        for (age, lookback) in [(Int64(2_592_001), Int64(2_592_000)), (5_184_000, 2_592_000), (90_061, 86_400), (Int64.max, 1), (7 * 86_400, 604_800)] {
+            var trace = TouchTrace(evidence: "click", id: "1", referrer: "R", at: Timestamp(secondsSinceEpoch: 0), code: "", excluded: nil)
+            trace.exclusion = .beyondLookback(age: age, lookback: lookback)
+            var writer = JSONWriter()
+            writer.beyondLookback(nil, age: age, lookback: lookback)
+            var expected: [UInt8] = []
+            JSON.quote(trace.excluded ?? "", into: &expected)
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), String(decoding: expected, as: UTF8.self))
+            XCTAssertEqual(trace.beyondLookback?.age, age)
+        }
     }
 
     func testRecordsWriteAmountsAndInstantsAsTheirText() {
