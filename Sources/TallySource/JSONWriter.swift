@@ -15,6 +15,7 @@ public struct JSONWriter: ~Copyable {
     /// Whether the container being written has no member or element yet.
     private var first = true
 
+    /// A writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 64)
         start = .allocate(capacity: self.capacity)
@@ -109,22 +110,26 @@ public struct JSONWriter: ~Copyable {
         first = true
     }
 
+    /// `}`: ends the object being written.
     public mutating func endObject() {
         put(125)
         first = false
     }
 
+    /// `[`, as a member named `name` of the object being written, or as an element.
     public mutating func beginArray(_ name: StaticString? = nil) {
         key(name)
         put(91)
         first = true
     }
 
+    /// `]`: ends the array being written.
     public mutating func endArray() {
         put(93)
         first = false
     }
 
+    /// A string member (or element, for a nil name), escaped as JSON needs.
     public mutating func string(_ name: StaticString?, _ value: String) {
         key(name)
         quoted(value)
@@ -150,11 +155,13 @@ public struct JSONWriter: ~Copyable {
         count += 1
     }
 
+    /// A string member, or `null` when there is no value.
     public mutating func optionalString(_ name: StaticString?, _ value: String?) {
         key(name)
         if let value { quoted(value) } else { for byte in "null".utf8 { put(byte) } }
     }
 
+    /// `true` or `false`.
     public mutating func bool(_ name: StaticString?, _ value: Bool) {
         key(name)
         for byte in (value ? "true" : "false").utf8 { put(byte) }
