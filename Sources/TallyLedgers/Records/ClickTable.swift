@@ -96,13 +96,10 @@ public struct ClickTable: RandomAccessCollection, Sendable {
 
     /// The number of click `index`'s value of an interned field (see `Text.isInterned`)
     /// among the field's distinct values, nil when the field is not kept or interned.
-    /// The runner counts clicks by channel with it instead of hashing the text.
+    /// (The runner counts clicks by channel by these numbers, read once for all clicks
+    /// through `codes(_:)`, instead of hashing the text.)
     public func code(_ field: Text, _ index: Int) -> Int32? {
-        guard kept[field.column], field.isInterned else { return nil }
-        // One value in the whole column (often: a field the ledger does not map) is
-        // number 0 for every click, known without reading the column (a cache miss per
-        // touch on ten million clicks).
-        return values[field.column].count == 1 ? 0 : codes[field.column][index]
+        kept[field.column] && field.isInterned ? codes[field.column][index] : nil
     }
 
     /// Every click's number of an interned field's value (see `code`), in click order;
