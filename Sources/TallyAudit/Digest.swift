@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyLedgers
 
 /// SHA-256 digests: of each rule and ledger file, of the set of them (the rules version
 /// and the inputs digest) and of each decision record (the hash chain).
@@ -36,15 +37,11 @@ public enum Digest {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var hasher = SHA256()
-        // One buffer for the whole file: a new megabyte per chunk (`readData`) had its
-        // pages zeroed by the kernel every time (2 GB of them for the reference kit's
-        // large clicks).
+        // One buffer for the whole file (see `FileBytes`).
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer.baseAddress!, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            if count < 0 { return nil }
+            guard let count = FileBytes.read(descriptor, into: buffer.baseAddress!, count: buffer.count) else { return nil }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }

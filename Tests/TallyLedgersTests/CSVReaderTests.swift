@@ -70,3 +70,31 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(parsed.last?.0, 1 + 39_999 * 2 + 1)
     }
 }
+
+/// Files read into reused buffers: whole chunks until the end, from a position or from
+/// an offset, and a clear nil (not a crash or silent zero) when the file cannot be read.
+final class FileBytesTests: XCTestCase {
+    func testReadsChunksFromThePositionOrAnOffset() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-filebytes-\(UUID().uuidString)").path
+        let bytes = (0..<3_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 1_000)
+        var read: [UInt8] = []
+        var counts: [Int?] = []
+        for _ in 0..<4 {
+            let count = buffer.withUnsafeMutableBytes { FileBytes.read(descriptor, into: $0.baseAddress!, count: 1_000) }
+            counts.append(count)
+            read += buffer[..<(count ?? 0)]
+        }
+        XCTAssertEqual(counts, [1_000, 1_000, 1_000, 0])
+        XCTAssertEqual(read, bytes)
+        let tail = buffer.withUnsafeMutableBytes { FileBytes.read(descriptor, into: $0.baseAddress!, count: 1_000, at: 2_500) }
+        XCTAssertEqual(tail, 500)
+        XCTAssertEqual(Array(buffer[..<500]), Array(bytes[2_500...]))
+        XCTAssertNil(buffer.withUnsafeMutableBytes { FileBytes.read(-1, into: $0.baseAddress!, count: 10) })
+    }
+}

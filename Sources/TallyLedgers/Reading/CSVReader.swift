@@ -56,9 +56,7 @@ public struct CSVReader {
     private let handle: FileHandle
     private let delimiter: UInt8
     private var buffer: [UInt8] = []
-    /// Where each chunk is read, reused: `FileHandle.readData` made a new megabyte for
-    /// every chunk, and the kernel zeroed its pages each time (2,000 times for the
-    /// reference kit's large clicks file).
+    /// Where each chunk is read, reused (see `FileBytes`).
     private var chunk: [UInt8] = []
     private var position = 0
     private var finished = false
@@ -108,21 +106,12 @@ public struct CSVReader {
         return true
     }
 
-    /// Reads up to `count` bytes into `chunk` (fewer only at the end of the file or on
-    /// a read error, which ends the file like `FileHandle.readData` did); returns how many.
+    /// Reads up to `count` bytes into `chunk` (fewer only at the end of the file; a read
+    /// error ends the file, as `FileHandle.readData` did); returns how many.
     private mutating func readChunk(_ count: Int) -> Int {
         if chunk.count < count { chunk = [UInt8](repeating: 0, count: count) }
         let descriptor = handle.fileDescriptor
-        return chunk.withUnsafeMutableBytes { raw -> Int in
-            var total = 0
-            while total < count {
-                let read = Foundation.read(descriptor, raw.baseAddress! + total, count - total)
-                if read < 0, errno == EINTR { continue }
-                if read <= 0 { break }
-                total += read
-            }
-            return total
-        }
+        return chunk.withUnsafeMutableBytes { FileBytes.read(descriptor, into: $0.baseAddress!, count: count) ?? 0 }
     }
 
     private mutating func nextByte() -> UInt8? {

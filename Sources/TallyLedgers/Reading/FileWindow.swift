@@ -20,16 +20,8 @@ enum FileWindow {
 
     private static func read<Result>(_ descriptor: Int32, _ range: Range<Int>, into buffer: inout [UInt8],
                                      _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        let complete = buffer.withUnsafeMutableBytes { raw -> Bool in
-            var done = 0
-            while done < range.count {
-                let got = pread(descriptor, raw.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
-                if got <= 0 { return false }
-                done += got
-            }
-            return true
-        }
-        guard complete else { return nil }
+        let read = buffer.withUnsafeMutableBytes { FileBytes.read(descriptor, into: $0.baseAddress!, count: range.count, at: range.lowerBound) }
+        guard read == range.count else { return nil }
         return buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<range.count])) }
     }
 
