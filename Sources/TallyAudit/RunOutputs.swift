@@ -140,20 +140,10 @@ public struct OutputProblem: Error, CustomStringConvertible {
 
 /// Counts in and out, totals, fraud, warnings: `summary.json` and the lines printed after a run.
 public enum RunSummary {
-    /// Calls `body` with each decision read in place. (Iterating the decisions by value
-    /// copied each one, retaining and releasing every string it holds: most of the time
-    /// of writing the summary on the reference kit's medium data.)
-    static func forEachDecision(_ result: RunResult, _ body: (UnsafePointer<Decision>) -> Void) {
-        result.decisions.withUnsafeBufferPointer { decisions in
-            guard let base = decisions.baseAddress else { return }
-            for index in decisions.indices { body(base + index) }
-        }
-    }
-
     static func statusCounts(_ result: RunResult) -> [(String, Int, Int64)] {
         let order: [DecisionStatus] = [.payable, .pending, .held, .rejected, .capped, .noRule]
         var counts = Array(repeating: (0, Int64(0)), count: order.count)
-        forEachDecision(result) { decision in
+        result.decisions.forEachInPlace { decision in
             guard let index = order.firstIndex(of: decision.pointee.status) else { return }
             counts[index].0 += 1
             counts[index].1 += decision.pointee.amount
@@ -171,7 +161,7 @@ public enum RunSummary {
         }
         let adjustmentKinds: [AdjustmentRecord.Kind] = [.reduction, .clawback, .tierAdjustment, .correction]
         var fraudByCheck: [String: Int] = result.touchesRejected
-        forEachDecision(result) { decision in
+        result.decisions.forEachInPlace { decision in
             for check in decision.pointee.fraudChecks { fraudByCheck["order: " + check.reason, default: 0] += 1 }
         }
         return .object([
@@ -243,7 +233,7 @@ public enum RunSummary {
         let counts = statusCounts(result).filter { $0.1 > 0 }
         out += "decisions: \(result.decisions.count)" + (counts.isEmpty ? "" : " (" + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + ")") + "\n"
         var payable: Int64 = 0, pending: Int64 = 0, flaggedDecisions = 0
-        forEachDecision(result) { decision in
+        result.decisions.forEachInPlace { decision in
             switch decision.pointee.status {
             case .payable: payable += decision.pointee.amount
             case .pending, .held: pending += decision.pointee.amount

@@ -244,8 +244,10 @@ public struct LedgerLoader {
             // Sized once from the file (an order row has some 48 bytes at least): growing
             // the orders and their index by doubling rehashed and copied them again and
             // again (a seventh of loading the reference kit's orders). Pages reserved
-            // beyond the rows are never touched, so they cost no memory.
-            let rows = min(size / 48, 100_000_000)
+            // beyond the rows are never touched, so they cost no memory; the estimate is
+            // capped so that a huge file does not ask for more address space than a
+            // machine has (beyond 8 million rows the arrays grow as before).
+            let rows = min(size / 48, 8_000_000)
             importer.loader.ledgers.orders.reserveCapacity(importer.loader.ledgers.orders.count + rows)
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
         }

@@ -296,14 +296,10 @@ public struct AdjustmentRecord: Sendable {
 
 extension FraudTally {
     /// Counts decisions by referrer and order channel, flagged when a fraud check fired.
-    /// (Read in place: passing each decision by value copied it, retaining every string it
-    /// holds; that was most of the time of writing the summary.)
     public mutating func count(_ decisions: [Decision]) {
-        decisions.withUnsafeBufferPointer { decisions in
-            for index in decisions.indices {
-                let channel = decisions[index].orderChannel
-                count(referrer: decisions[index].referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decisions[index].fraudChecks.isEmpty)
-            }
+        decisions.forEachInPlace { decision in
+            let channel = decision.pointee.orderChannel
+            count(referrer: decision.pointee.referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decision.pointee.fraudChecks.isEmpty)
         }
     }
 }

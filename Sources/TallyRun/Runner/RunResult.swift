@@ -23,6 +23,18 @@ public struct RunResult: Sendable {
     public var ordersProcessed = 0
 }
 
+extension Array where Element == Decision {
+    /// Calls `body` with each decision read in place. (Iterating decisions by value
+    /// copies each one, retaining and releasing every string it holds: most of the time
+    /// of writing the summary of the reference kit's medium data.)
+    public func forEachInPlace(_ body: (UnsafePointer<Decision>) -> Void) {
+        withUnsafeBufferPointer { decisions in
+            guard let base = decisions.baseAddress else { return }
+            for index in decisions.indices { body(base + index) }
+        }
+    }
+}
+
 /// A statement line: one referrer, one month.
 public struct StatementRow: Sendable, Equatable {
     public var referrer: String

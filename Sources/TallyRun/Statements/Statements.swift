@@ -17,12 +17,9 @@ enum Statements {
             var notes: [CorrectionNote] = []
         }
         var byReferrer: [String: [CalendarMonth: Totals]] = [:]
-        // Read in place: iterating by value copied every decision (see `RunSummary`).
-        result.decisions.withUnsafeBufferPointer { decisions in
-            for index in decisions.indices where decisions[index].status == .payable {
-                guard let date = decisions[index].payableOn, isOpen(CalendarMonth(date)) else { continue }
-                byReferrer[decisions[index].referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decisions[index].amount
-            }
+        result.decisions.forEachInPlace { decision in
+            guard decision.pointee.status == .payable, let date = decision.pointee.payableOn, isOpen(CalendarMonth(date)) else { return }
+            byReferrer[decision.pointee.referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decision.pointee.amount
         }
         for record in result.adjustments where record.month <= lastMonth && isOpen(record.month) {
             switch record.kind {
