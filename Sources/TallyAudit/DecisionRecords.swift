@@ -95,6 +95,12 @@ public struct DecisionLog: Sendable {
                 ("outputs", .array(outputs.map { .object([("file", .string($0.name)), ("sha256", .string($0.sha256 ?? ""))]) }))])
         if let file {
             flush()
+            // The file may be an earlier ledger rewritten in place (see
+            // `RunOutputs.openPartialDecisions`): what lies past this run's records goes.
+            let descriptor = file.fileDescriptor
+            if writeProblem == nil, ftruncate(descriptor, lseek(descriptor, 0, SEEK_CUR)) != 0 {
+                writeProblem = String(cString: strerror(errno))
+            }
             bytes = []
             try? file.close()
             self.file = nil

@@ -16,6 +16,9 @@ public struct RunOutputs {
     public var decisions: String { String(decoding: decisionBytes, as: UTF8.self) }
     /// Where `decisions.jsonl` was written during the run instead (renamed by `write`).
     public var decisionsFile: String?
+    /// Whether `write` keeps the ledger it replaces as `previousDecisions` (not for a
+    /// redacted run).
+    public var keepsPrevious = true
     /// The hash of the last decision record (the `end` record).
     public var decisionsHash: String
     public var statements: String
@@ -110,14 +113,52 @@ public struct RunOutputs {
         (folder as NSString).appendingPathComponent(".decisions.jsonl.partial-\(getpid())")
     }
 
+    /// The decision ledger of the run before, kept by `write` beside the new one (so a
+    /// re-run can be compared with what it replaced) unless the run was redacted.
+    public static let previousDecisions = "decisions.previous.jsonl"
+
+    /// Opens `partialDecisions(in:)` for writing (the folder is created if needed). When
+    /// the folder keeps a previous ledger, that file is taken and rewritten in place
+    /// (`DecisionLog.close` cuts what is left past the new records): its pages are
+    /// already in memory, while a new file asks the kernel for fresh ones, and on this
+    /// project's 2-core VM writing 1.5 GB into fresh page-cache pages took 2.8 s of the
+    /// renderer's core against 0.13 s for pages that are reused (dd, 2026-11-26).
+    public static func openPartialDecisions(in folder: String) throws -> FileHandle {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = partialDecisions(in: folder)
+        let previous = (folder as NSString).appendingPathComponent(previousDecisions)
+        var descriptor: Int32 = -1
+        var status = stat()
+        if lstat(previous, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, rename(previous, path) == 0 {
+            descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        }
+        if descriptor < 0 { descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        guard descriptor >= 0 else { throw OutputProblem(words: "\(path): " + String(cString: strerror(errno))) }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
     /// Writes the four files into `folder` (created if needed).
     public func write(to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let url = URL(fileURLWithPath: folder)
         if let decisionsFile {
             let target = url.appendingPathComponent("decisions.jsonl").path
+            let previous = url.appendingPathComponent(Self.previousDecisions).path
             if let writeProblem { throw OutputProblem(words: writeProblem) }
-            if rename(decisionsFile, target) != 0 { throw OutputProblem(words: "\(target): " + String(cString: strerror(errno))) }
+            // The ledger being replaced stays as the previous one: a second name for it
+            // first, so `decisions.jsonl` itself is replaced in one step. A redacted run
+            // keeps none (the replaced ledger may name the people redaction hides).
+            let kept = url.appendingPathComponent(".decisions.jsonl.previous-\(getpid())").path
+            let keeps = keepsPrevious && link(target, kept) == 0
+            if rename(decisionsFile, target) != 0 {
+                if keeps { unlink(kept) }
+                throw OutputProblem(words: "\(target): " + String(cString: strerror(errno)))
+            }
+            if keeps {
+                if rename(kept, previous) != 0 { unlink(kept) }
+            } else {
+                unlink(previous)
+            }
         } else {
             try writeDecisions(to: url)
         }

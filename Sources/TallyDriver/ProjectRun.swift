@@ -110,15 +110,10 @@ public struct ProjectRun {
         run.outputFolder = folder
         var partial: FileHandle?
         if write {
-            let path = RunOutputs.partialDecisions(in: folder)
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                    throw CocoaError(.fileWriteNoPermission)
-                }
-                partial = handle
+                partial = try RunOutputs.openPartialDecisions(in: folder)
             } catch {
-                run.usageError = "cannot write the outputs to `\(folder)`: \(error.localizedDescription)"
+                run.usageError = "cannot write the outputs to `\(folder)`: \((error as? OutputProblem)?.words ?? error.localizedDescription)"
                 return run
             }
         }
@@ -134,6 +129,7 @@ public struct ProjectRun {
             return log
         }, redactor: redactor)
         if partial != nil { outputs.decisionsFile = RunOutputs.partialDecisions(in: folder) }
+        outputs.keepsPrevious = redactor == nil
         run.outputs = outputs
         if write {
             do {

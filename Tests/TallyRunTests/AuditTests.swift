@@ -233,6 +233,46 @@ final class AuditTests: XCTestCase {
         XCTAssertFalse(left.contains { $0.hasPrefix(".decisions.jsonl.partial") }, "\(left)")
     }
 
+    /// A re-run keeps the ledger it replaces as decisions.previous.jsonl and rewrites the
+    /// one kept before in place: a longer earlier ledger is cut to the new records, and
+    /// the new ledger is exactly what the run renders (it verifies).
+    func testARerunKeepsThePreviousLedgerAndRewritesTheOneBeforeInPlace() throws {
+        let previous = output.appendingPathComponent("decisions.previous.jsonl")
+        let full = try Data(contentsOf: decisions)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: previous.path), "a first run has no previous ledger")
+        // An earlier as-of decides fewer orders: a shorter ledger written over the longer one.
+        let early = ProjectRun.run(project.path, asOf: "2026-02-15", output: output.path)
+        XCTAssertNotNil(early.result, early.usageError ?? "")
+        XCTAssertEqual(try Data(contentsOf: previous), full)
+        let short = try Data(contentsOf: decisions)
+        XCTAssertLessThan(short.count, full.count)
+        // The third run rewrites the first run's file (now previous) with the longer ledger.
+        let inode = try FileManager.default.attributesOfItem(atPath: previous.path)[.systemFileNumber] as? Int
+        let again = ProjectRun.run(project.path, output: output.path)
+        XCTAssertNotNil(again.result, again.usageError ?? "")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: decisions.path)[.systemFileNumber] as? Int, inode,
+                       "the kept ledger's file is reused")
+        XCTAssertEqual(try Data(contentsOf: decisions), full)
+        XCTAssertEqual(try Data(contentsOf: previous), short)
+        // And the short ledger, rewritten over the long one, is cut to its own records.
+        _ = ProjectRun.run(project.path, asOf: "2026-02-15", output: output.path)
+        XCTAssertEqual(try Data(contentsOf: decisions), short)
+        XCTAssertEqual(verify().exitCode, 0, verify().text)
+        let left = try FileManager.default.contentsOfDirectory(atPath: output.path)
+        XCTAssertEqual(Set(left), ["decisions.jsonl", "decisions.previous.jsonl", "statements.csv", "rejects.csv", "summary.json"])
+    }
+
+    /// A redacted run keeps no previous ledger: the one it replaces may name the people
+    /// redaction hides.
+    func testARedactedRunKeepsNoPreviousLedger() throws {
+        _ = ProjectRun.run(project.path, output: output.path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("decisions.previous.jsonl").path))
+        let run = ProjectRun.run(project.path, output: output.path, redact: true)
+        XCTAssertNotNil(run.result, run.usageError ?? "")
+        let left = try FileManager.default.contentsOfDirectory(atPath: output.path)
+        XCTAssertEqual(Set(left), ["decisions.jsonl", "statements.csv", "rejects.csv", "summary.json"])
+    }
+
     func testVerifyOfARunInsideMonthsClosedSinceReportsTheFindings() throws {
         let early = folder.appendingPathComponent("march")
         _ = ProjectRun.run(project.path, asOf: "2026-03-15", output: early.path)
