@@ -1,5 +1,18 @@
 import TallyValues
 
+/// The rows of one order as `OrderGrouper.build` reads them: the text of a field by
+/// row and slot (trimmed, "" when the file has no such column) and each row's line.
+protocol OrderRowTexts {
+    var count: Int { get }
+    func text(_ row: Int, _ slot: Int?) -> String
+    func line(_ row: Int) -> Int
+}
+
+extension Array: OrderRowTexts where Element == RowImporter.Fields {
+    func text(_ row: Int, _ slot: Int?) -> String { self[row][slot] }
+    func line(_ row: Int) -> Int { self[row].row.line }
+}
+
 /// Gathers the rows of one order (consecutive rows with the same order id) and turns
 /// them into an `Order`, or rejects all of its rows together: an order is accepted
 /// whole or not at all, so no line is silently dropped from a commission base.
@@ -19,6 +32,9 @@ struct OrderGrouper {
         self.sumsAmounts = source.format == .amazonOrders
         self.currency = currency
     }
+
+    /// The id of the order whose rows are being gathered, if any.
+    var openOrderID: String? { rows.first?[slots.order] }
 
     mutating func add(_ fields: RowImporter.Fields, loader: inout LedgerLoader) throws {
         let id = fields[slots.order]
@@ -40,7 +56,7 @@ struct OrderGrouper {
         let order: Order
         do {
             if let problem { throw RowImporter.Problem(field: problem.field, value: problem.value, reason: problem.reason) }
-            order = try build(loader: loader)
+            order = try build(rows, loader: loader)
         } catch let failure as RowImporter.Problem {
             let badLine = lineOfProblem ?? firstLine
             for fields in rows {
@@ -81,46 +97,60 @@ struct OrderGrouper {
     /// The line of the row a build problem came from.
     private var lineOfProblem: Int?
 
-    private mutating func fail(_ fields: RowImporter.Fields, _ field: String, _ value: String, _ reason: String) -> RowImporter.Problem {
-        lineOfProblem = fields.row.line
+    /// The order of one line read in place (`importOrderRows`), or nil when it does not
+    /// build: the line then goes through `add`, which says why.
+    mutating func orderOfOwnLine(_ line: PlainOrderRow, loader: LedgerLoader) -> Order? {
+        defer { lineOfProblem = nil }
+        return try? build(line, loader: loader)
+    }
+
+    private mutating func fail(_ line: Int, _ field: String, _ value: String, _ reason: String) -> RowImporter.Problem {
+        lineOfProblem = line
         return RowImporter.Problem(field: field, value: value, reason: reason)
     }
 
     /// An order-level field: the first non-empty value; later rows may repeat it but not contradict it.
-    private mutating func orderLevel(_ field: String, _ slot: Int?) throws -> String {
+    private mutating func orderLevel<Rows: OrderRowTexts>(_ rows: Rows, _ field: String, _ slot: Int?) throws -> String {
         guard slot != nil else { return "" }
         // Most orders are one row: no loop (each step copied the row's fields).
-        if rows.count == 1 { return rows[0][slot] }
+        if rows.count == 1 { return rows.text(0, slot) }
         var value = ""
-        for fields in rows {
-            let text = fields[slot]
+        for row in 0..<rows.count {
+            let text = rows.text(row, slot)
             if text.isEmpty { continue }
             if value.isEmpty { value = text } else if text != value, !sumsAmounts || !["shipping", "tax", "gift_wrap", "ship_discount"].contains(field) {
-                throw fail(fields, field, text, "the order's \(field) is `\(value)` on an earlier line of the same order")
+                throw fail(rows.line(row), field, text, "the order's \(field) is `\(value)` on an earlier line of the same order")
             }
         }
         return value
     }
 
-    private mutating func build(loader: LedgerLoader) throws -> Order {
-        let first = rows[0]
-        let id = first[slots.order]
-        let atText = try orderLevel("at", slots.at)
+    /// The order of `rows` (one or more rows with the same order id), or the problem
+    /// that rejects them, with its line in `lineOfProblem`.
+    mutating func build<Rows: OrderRowTexts>(_ rows: Rows, loader: LedgerLoader) throws -> Order {
+        /// The first row whose `slot` holds `text` (the row a problem with it came from).
+        func line(of slot: Int?, _ text: String) -> Int {
+            (0..<rows.count).first { rows.text($0, slot) == text }.map { rows.line($0) } ?? rows.line(0)
+        }
+        let first = rows.line(0)
+        let id = rows.text(0, slots.order)
+        let atText = try orderLevel(rows, "at", slots.at)
         guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
         let at: Timestamp
         let format = source.timestampFormat
         switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) }) ?? FieldText.timestamp(atText, clock: loader.settings.clock) {
         case .success(let value): at = value
-        case .failure(let problem): throw fail(rows.first { $0[slots.at] == atText } ?? first, "at", atText, problem.reason)
+        case .failure(let problem): throw fail(line(of: slots.at, atText), "at", atText, problem.reason)
         }
-        let code = try orderLevel("currency", slots.currency).uppercased()
+        let code = try orderLevel(rows, "currency", slots.currency).uppercased()
         let orderCurrency: Currency
         if code.isEmpty {
             orderCurrency = currency
         } else if let known = Currency(code: code) {
             orderCurrency = known
         } else {
-            throw fail(rows.first { $0[slots.currency].uppercased() == code } ?? first, "currency", code, "unknown currency `\(code)` (not an ISO 4217 code)")
+            let line = (0..<rows.count).first { rows.text($0, slots.currency).uppercased() == code }.map { rows.line($0) } ?? first
+            throw fail(line, "currency", code, "unknown currency `\(code)` (not an ISO 4217 code)")
         }
         if orderCurrency != currency {
             let date = loader.settings.clock.localDate(of: at)
@@ -128,62 +158,80 @@ struct OrderGrouper {
                 throw fail(first, "currency", code, "no \(orderCurrency.code) rate in the FX ledger for \(date), the order's date")
             }
         }
-        var status = try orderLevel("status", slots.status).lowercased()
+        var status = try orderLevel(rows, "status", slots.status).lowercased()
         if status.isEmpty { status = "shipped" }
-        let cancelledAt = try orderLevel("cancelled_at", slots.cancelledAt)
+        let cancelledAt = try orderLevel(rows, "cancelled_at", slots.cancelledAt)
         if status == "voided" || status == "canceled" || !cancelledAt.isEmpty { status = "cancelled" }
 
         var lines: [OrderLine] = []
         var shipping: Int64 = 0, tax: Int64 = 0, giftWrap: Int64 = 0, shipDiscount: Int64 = 0
-        for fields in rows {
+        lines.reserveCapacity(rows.count)
+        for row in 0..<rows.count {
+            let line = rows.line(row)
+            /// An amount of this row (0 when empty).
+            func money(_ field: String, _ slot: Int?) throws -> Int64 {
+                try self.money(text: rows.text(row, slot), field: field, orderCurrency, line: line)
+            }
             var quantity: Int64 = 1
-            if !fields[slots.qty].isEmpty {
-                switch FieldText.quantity(fields[slots.qty]) {
+            let quantityText = rows.text(row, slots.qty)
+            if !quantityText.isEmpty {
+                switch FieldText.quantity(quantityText) {
                 case .success(let value): quantity = value
-                case .failure(let problem): throw fail(fields, "qty", fields[slots.qty], problem.reason)
+                case .failure(let problem): throw fail(line, "qty", quantityText, problem.reason)
                 }
             }
-            let price = try money(fields, "price", slots.price, orderCurrency)
+            let price = try money("price", slots.price)
             var amount = price * quantity
-            if !fields[slots.amount].isEmpty { amount = try money(fields, "amount", slots.amount, orderCurrency) }
-            if amount < 0 { throw fail(fields, "amount", fields[slots.amount], "a negative line amount") }
-            let discount = abs(try money(fields, "discount", slots.discount, orderCurrency))
-            if discount > amount { throw fail(fields, "discount", fields[slots.discount], "the discount is larger than the line") }
-            let sku = fields[slots.sku]
-            let product = loader.ledgers.products[sku]
-            lines.append(OrderLine(sku: sku, asin: fields[slots.asin].isEmpty ? product?.asin ?? "" : fields[slots.asin],
-                                   category: fields[slots.category].isEmpty ? product?.category ?? "" : fields[slots.category],
-                                   name: fields[slots.name].isEmpty ? product?.name ?? "" : fields[slots.name],
+            let amountText = rows.text(row, slots.amount)
+            if !amountText.isEmpty { amount = try money("amount", slots.amount) }
+            if amount < 0 { throw fail(line, "amount", amountText, "a negative line amount") }
+            let discount = abs(try money("discount", slots.discount))
+            if discount > amount { throw fail(line, "discount", rows.text(row, slots.discount), "the discount is larger than the line") }
+            let sku = rows.text(row, slots.sku)
+            // No catalog, no lookup (hashing an empty SKU for every order of a shop
+            // without one).
+            let product = loader.ledgers.products.isEmpty ? nil : loader.ledgers.products[sku]
+            let asin = rows.text(row, slots.asin), category = rows.text(row, slots.category), name = rows.text(row, slots.name)
+            lines.append(OrderLine(sku: sku, asin: asin.isEmpty ? product?.asin ?? "" : asin,
+                                   category: category.isEmpty ? product?.category ?? "" : category,
+                                   name: name.isEmpty ? product?.name ?? "" : name,
                                    quantity: quantity, price: quantity == 0 ? price : (price == 0 ? Rounding.halfEven(amount, quantity) : price),
-                                   amount: amount, discount: discount, source: RowReference(file: file, line: fields.row.line)))
+                                   amount: amount, discount: discount, source: RowReference(file: file, line: line)))
             if sumsAmounts {
-                shipping += try money(fields, "shipping", slots.shipping, orderCurrency)
-                tax += try money(fields, "tax", slots.tax, orderCurrency)
-                giftWrap += try money(fields, "gift_wrap", slots.giftWrap, orderCurrency)
-                shipDiscount += abs(try money(fields, "ship_discount", slots.shipDiscount, orderCurrency))
+                shipping += try money("shipping", slots.shipping)
+                tax += try money("tax", slots.tax)
+                giftWrap += try money("gift_wrap", slots.giftWrap)
+                shipDiscount += abs(try money("ship_discount", slots.shipDiscount))
             }
         }
+        /// An order-level amount (0 when empty), its problem on the first row holding it.
+        func orderMoney(_ field: String, _ slot: Int?) throws -> Int64 {
+            let text = try orderLevel(rows, field, slot)
+            return try money(text: text, field: field, orderCurrency, line: line(of: slot, text))
+        }
         if !sumsAmounts {
-            shipping = try money(text: try orderLevel("shipping", slots.shipping), field: "shipping", orderCurrency)
-            tax = try money(text: try orderLevel("tax", slots.tax), field: "tax", orderCurrency)
-            giftWrap = try money(text: try orderLevel("gift_wrap", slots.giftWrap), field: "gift_wrap", orderCurrency)
+            shipping = try orderMoney("shipping", slots.shipping)
+            tax = try orderMoney("tax", slots.tax)
+            giftWrap = try orderMoney("gift_wrap", slots.giftWrap)
         }
         var orderDiscount: Int64 = 0
-        let orderDiscountText = try orderLevel("order_discount", slots.orderDiscount)
+        let orderDiscountText = try orderLevel(rows, "order_discount", slots.orderDiscount)
         if !lines.contains(where: { $0.discount > 0 }), !orderDiscountText.isEmpty {
-            orderDiscount = abs(try money(text: orderDiscountText, field: "order_discount", orderCurrency))
+            orderDiscount = abs(try orderMoney("order_discount", slots.orderDiscount))
             let gross = lines.reduce(0) { $0 + $1.amount }
             if orderDiscount > gross { throw fail(first, "order_discount", orderDiscountText, "the discount is larger than the order") }
         }
         var codes: [String] = []
-        for fields in rows {
-            for code in fields[slots.promoCodes].split(whereSeparator: { $0 == "," || $0 == ";" }) {
+        for row in 0..<rows.count {
+            let text = rows.text(row, slots.promoCodes)
+            if text.isEmpty { continue }
+            for code in text.split(whereSeparator: { $0 == "," || $0 == ";" }) {
                 let trimmed = String(code).trimmedSpaces
                 if !trimmed.isEmpty, !codes.contains(trimmed) { codes.append(trimmed) }
             }
         }
-        var customer = try orderLevel("customer", slots.customer)
-        let emailText = try orderLevel("email", slots.email)
+        var customer = try orderLevel(rows, "customer", slots.customer)
+        let emailText = try orderLevel(rows, "email", slots.email)
         // A byte test: Foundation's substring search was a tenth of loading orders.
         let isEmail = customer.utf8.contains(UInt8(ascii: "@"))
         let email = emailText.isEmpty ? (isEmail ? customer : "") : emailText
@@ -195,22 +243,18 @@ struct OrderGrouper {
             default: throw fail(first, "customer", "", "no customer key")
             }
         }
-        return Order(id: id, at: at, customer: customer, email: email, channel: try orderLevel("channel", slots.channel),
-                     marketplace: try orderLevel("marketplace", slots.marketplace), status: status, currency: orderCurrency, lines: lines,
+        return Order(id: id, at: at, customer: customer, email: email, channel: try orderLevel(rows, "channel", slots.channel),
+                     marketplace: try orderLevel(rows, "marketplace", slots.marketplace), status: status, currency: orderCurrency, lines: lines,
                      shipping: max(0, shipping - shipDiscount), tax: tax, giftWrap: giftWrap, orderDiscount: orderDiscount,
-                     promoCodes: codes, source: RowReference(file: file, line: first.row.line))
+                     promoCodes: codes, source: RowReference(file: file, line: first))
     }
 
-    private mutating func money(_ fields: RowImporter.Fields, _ field: String, _ slot: Int?, _ currency: Currency) throws -> Int64 {
-        try money(text: fields[slot], field: field, currency, row: fields)
-    }
-
-    private mutating func money(text: String, field: String, _ currency: Currency, row: RowImporter.Fields? = nil) throws -> Int64 {
+    /// An amount in minor units (0 when `text` is empty); a problem is `line`'s.
+    private mutating func money(text: String, field: String, _ currency: Currency, line: Int) throws -> Int64 {
         if text.isEmpty { return 0 }
         switch FieldText.money(text, currency: currency) {
         case .success(let value): return value
-        case .failure(let problem):
-            throw fail(row ?? rows.first { $0[field] == text } ?? rows[0], field, text, problem.reason)
+        case .failure(let problem): throw fail(line, field, text, problem.reason)
         }
     }
 }

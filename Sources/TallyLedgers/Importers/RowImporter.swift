@@ -13,6 +13,7 @@ struct RowImporter {
     /// Orders being grouped from their line rows.
     var orders: OrderGrouper
     var importingClickRows = false
+    var importingOrderRows = false
 
     init(loader: LedgerLoader, file: Int, table: LedgerTable, source: LedgerSource) {
         self.loader = loader
@@ -59,6 +60,11 @@ struct RowImporter {
            !importingClickRows {
             importingClickRows = true
             return importClickRows()
+        }
+        if source.kind == .orders, settings.readsPlainOrderRows, source.format == .csv, table.isDelimited, !table.hasConstants,
+           !importingOrderRows {
+            importingOrderRows = true
+            return importOrderRows()
         }
         while let row = table.next() { importRow(row) }
         if source.kind == .orders { orders.flush(into: &loader) }

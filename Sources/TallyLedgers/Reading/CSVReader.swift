@@ -22,13 +22,24 @@ public struct CSVReader {
         /// The row of a plain line (no quote), split at `delimiters` (offsets in `text`).
         public init(plainLine text: UnsafeBufferPointer<UInt8>, delimiters: [Int], line: Int) {
             self.line = line
+            fill(plainLine: text, delimiters: delimiters, line: line)
+        }
+
+        /// Makes this the row of a plain line, keeping the buffers' capacity.
+        public mutating func fill(plainLine text: UnsafeBufferPointer<UInt8>, delimiters: [Int], line: Int) {
+            self.line = line
+            problem = nil
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
             bytes.reserveCapacity(text.count)
             var start = 0
-            for delimiter in delimiters + [text.count] {
+            for delimiter in delimiters {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<delimiter]))
                 ends.append(bytes.count)
                 start = delimiter + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
+            ends.append(bytes.count)
         }
 
         public init(line: Int) {

@@ -1,0 +1,91 @@
+import Foundation
+@testable import TallyLedgers
+import TallyTestSupport
+import TallyValues
+import XCTest
+
+/// Plain order lines are read in place and built by the general path's own builder;
+/// everything else goes the general way. Whatever an orders file holds, the result must
+/// be the general path's: the same orders, rejects (with their reasons and lines) and counts.
+final class PlainOrderRowsTests: XCTestCase {
+    /// A messy orders file (with renamed columns): one-line and multi-line orders, quoted
+    /// fields (with commas, quotes and line breaks), CRLF and blank lines, spaces around
+    /// fields, non-ASCII keys, ragged rows, bad timestamps and amounts, unknown and foreign
+    /// currencies, cancelled orders, emails as keys, promo code lists, reused and repeated
+    /// ids, an empty id or customer, and sometimes no final line break.
+    func messyOrders(seed: UInt64) -> String {
+        var random = SeededRandom(seed: seed)
+        var rows: [String] = []
+        var second = 1_767_225_600
+        for index in 0..<300 {
+            second += Int(random.next() % 600)
+            let stamp = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(second)))
+            let id = random.next() % 25 == 0 ? "O\(max(0, index - 3))" : "O\(index)"
+            let lines = random.next() % 6 == 0 ? 2 + Int(random.next() % 2) : 1
+            var base = [id, stamp, "cust\(random.next() % 40)", "\(random.next() % 30_000 / 100).\(random.next() % 90 + 10)", "USD",
+                        ["shipped", "pending", "", "voided", "Cancelled"][Int(random.next() % 5)], "1", ["", "SAVE10", "A;B", "a ; A"][Int(random.next() % 4)],
+                        ["web", "amazon", ""][Int(random.next() % 3)], "", random.next() % 5 == 0 ? "4.99" : ""]
+            switch random.next() % 30 {
+            case 0: base[2] = "\"\(base[2])\""
+            case 1: base[7] = "\"X,Y\""
+            case 2: base[8] = "\"line\nbreak\""
+            case 3: base[2] = "jos\u{E9}"
+            case 4: base[2] = " \(base[2]) "
+            case 5: base[1] = "2026-02-30T00:00:00Z"
+            case 6: base[10] = "4.99\u{1F}"
+            case 7: base[10] = "\u{1F}extra"
+            case 8: base[3] = "12.345"
+            case 9: base[0] = ""
+            case 10: base[2] = ""
+            case 11: base[4] = "EUR"
+            case 12: base[4] = "XXX"
+            case 13: base[3] = "-5.00"
+            case 14: base[2] = "Ann@Example.com"
+            case 15: base[1] = "2026-01-05 10:00"
+            case 16: base[6] = "x"
+            case 17: base[9] = "2026-01-06T00:00:00Z"
+            case 18: base[4] = "usd"
+            default: break
+            }
+            for line in 0..<lines {
+                var fields = base
+                if line > 0 {
+                    fields[3] = "\(random.next() % 100).00"
+                    if random.next() % 4 == 0 { fields[8] = "other" }
+                    if random.next() % 5 == 0 { fields[10] = "1.00" }
+                }
+                // \u{1F} marks a ragged row: one field too few or too many.
+                var row = fields.joined(separator: ",").replacingOccurrences(of: ",4.99\u{1F}", with: "")
+                    .replacingOccurrences(of: "\u{1F}", with: ",")
+                if random.next() % 11 == 0 { row += "\r" }
+                rows.append(row)
+            }
+            if random.next() % 20 == 0 { rows.append(rows[rows.count - 1]) }
+            if random.next() % 37 == 0 { rows.append("") }
+        }
+        let body = rows.joined(separator: "\n")
+        return "order_id,ts,customer,amount,currency,status,qty,promo_code,channel,cancelled_at,shipping\n" + body + (seed % 2 == 0 ? "\n" : "")
+    }
+
+    func testPlainLinesGiveWhatTheGeneralPathGives() throws {
+        for seed in UInt64(1)...12 {
+            let project = try ScratchProject(files: ["orders.csv": messyOrders(seed: seed)], ledgers: """
+                  orders:
+                    path: orders.csv
+                    columns: { order_id: order, ts: at, promo_code: promo_codes }
+
+                """)
+            defer { project.remove() }
+            let general = try project.load { $0.readsPlainOrderRows = false }, fast = try project.load()
+            func orders(_ ledgers: Ledgers) -> [String] { ledgers.orders.map { "\($0)" } }
+            XCTAssertGreaterThan(general.orders.count, 150, "seed \(seed)")
+            XCTAssertGreaterThan(general.rejects.count, 15, "seed \(seed)")
+            XCTAssertGreaterThan(general.orders.filter { $0.lines.count > 1 }.count, 10, "seed \(seed)")
+            XCTAssertEqual(orders(fast), orders(general), "seed \(seed)")
+            XCTAssertEqual(fast.rejects.map { "\($0.line) \($0.column) \($0.value) \($0.reason)" },
+                           general.rejects.map { "\($0.line) \($0.column) \($0.value) \($0.reason)" }, "seed \(seed)")
+            XCTAssertEqual(fast.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] },
+                           general.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] }, "seed \(seed)")
+        }
+    }
+}
