@@ -50,6 +50,10 @@ final class ClickSplitTests: XCTestCase {
         let path = project.folder.appendingPathComponent("clicks.csv").path
         let cut = try XCTUnwrap(ClickSplit.find(path: path, delimiter: 44, atColumn: 1, minimumSize: 0), "the file is cut in two")
         XCTAssertGreaterThan(cut.middleLine, 1000)
+        // Each part's line ends, which size its click table before it is read.
+        let lineEnds = try String(contentsOfFile: path, encoding: .utf8).utf8.filter { $0 == 10 }.count
+        XCTAssertEqual(cut.firstLines, cut.middleLine - 2)
+        XCTAssertEqual(cut.firstLines + cut.secondLines, lineEnds - 1 + 1, "every row's line, plus one for a last line without an end")
         let whole = try load(project, split: false)
         XCTAssertGreaterThan(whole.rejects.count, 50)
         XCTAssertGreaterThan(whole.counts[1].duplicates, 50)

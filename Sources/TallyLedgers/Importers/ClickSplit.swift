@@ -18,6 +18,9 @@ struct ClickSplit: Sendable {
     var middle: Int
     var middleLine: Int
     var size: Int
+    /// Line ends in each part: at most that many rows (blank lines count too).
+    var firstLines: Int
+    var secondLines: Int
 
     var first: Range<Int> { rows..<middle }
     var second: Range<Int> { middle..<size }
@@ -48,8 +51,10 @@ struct ClickSplit: Sendable {
         // line break inside a field): one pass over the file (reading it once for quotes
         // and again up to the cut for line ends took 0.3 s more on the reference kit's
         // large clicks).
+        // The line ends of each part are counted too: each part's columns are sized from
+        // them before it is read (see `ClickTable.reserveCapacity`).
         var newlines = 0
-        guard FileWindow.scan(descriptor, 0..<cut, { bytes, _ in
+        func countLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             guard memchr(bytes.baseAddress!, 34, bytes.count) == nil else { return false }
             var position = 0
             while position < bytes.count, let next = memchr(bytes.baseAddress! + position, 10, bytes.count - position) {
@@ -57,8 +62,12 @@ struct ClickSplit: Sendable {
                 position = UnsafeRawPointer(next) - UnsafeRawPointer(bytes.baseAddress!) + 1
             }
             return true
-        }), FileWindow.scan(descriptor, cut..<size, { bytes, _ in memchr(bytes.baseAddress!, 34, bytes.count) == nil }) else { return nil }
-        return ClickSplit(rows: headerEnd + 1, rowsLine: 2, middle: cut, middleLine: newlines + 1, size: size)
+        }
+        guard FileWindow.scan(descriptor, 0..<cut, { bytes, _ in countLines(bytes) }) else { return nil }
+        let middleLine = newlines + 1
+        guard FileWindow.scan(descriptor, cut..<size, { bytes, _ in countLines(bytes) }) else { return nil }
+        return ClickSplit(rows: headerEnd + 1, rowsLine: 2, middle: cut, middleLine: middleLine, size: size,
+                          firstLines: middleLine - 2, secondLines: newlines + 1 - middleLine + 1)
     }
 
     /// The cut within `bytes` (the file's bytes from `offset`): the start of the first

@@ -93,7 +93,12 @@ public struct LedgerLoader {
                 cut.ready.signal()
                 lap("finding where to cut the clicks", since: start)
                 let loading = DispatchTime.now().uptimeNanoseconds
-                if let split = cut.value { clicks.value.loadClicks(split.source, file: split.file, range: split.at.first, line: split.at.rowsLine) }
+                // The first part's columns are sized for both parts: the second is then
+                // appended in place.
+                if let split = cut.value {
+                    clicks.value.loadClicks(split.source, file: split.file, range: split.at.first, line: split.at.rowsLine,
+                                            rows: split.at.firstLines + split.at.secondLines)
+                }
                 else { clicks.value.load(.clicks) }
                 lap("clicks" + (cut.value == nil ? "" : " (first part)"), since: loading)
             case 1:
@@ -106,7 +111,8 @@ public struct LedgerLoader {
                 // Iterations are handed out in order, so the cut is being found already.
                 cut.ready.wait()
                 guard let split = cut.value else { return }
-                secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine)
+                secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine,
+                                            rows: split.at.secondLines)
                 lap("clicks (second part)", since: start)
             }
         }
@@ -280,10 +286,12 @@ public struct LedgerLoader {
         return (source, file, split)
     }
 
-    /// Reads the rows in `range` of a clicks file, whose first line is `line`.
-    mutating func loadClicks(_ source: LedgerSource, file: Int, range: Range<Int>, line: Int) {
+    /// Reads the rows in `range` of a clicks file, whose first line is `line`, into a
+    /// click table sized for `rows` clicks.
+    mutating func loadClicks(_ source: LedgerSource, file: Int, range: Range<Int>, line: Int, rows: Int) {
         guard let whole = try? table(source),
               let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: range, line: line) else { return }
+        ledgers.clicks.reserveCapacity(rows)
         importRows(of: part, source: source, file: file)
     }
 
