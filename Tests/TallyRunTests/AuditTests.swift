@@ -262,6 +262,18 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(Set(left), ["decisions.jsonl", "decisions.previous.jsonl", "statements.csv", "rejects.csv", "summary.json"])
     }
 
+    /// Only a regular file is rewritten in place: a previous ledger that is a link to some
+    /// other file leaves that file as it is.
+    func testAPreviousLedgerThatIsALinkIsNotWrittenThrough() throws {
+        let elsewhere = folder.appendingPathComponent("elsewhere.txt")
+        try "not a ledger\n".write(to: elsewhere, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: output.appendingPathComponent("decisions.previous.jsonl"), withDestinationURL: elsewhere)
+        let run = ProjectRun.run(project.path, output: output.path)
+        XCTAssertNotNil(run.result, run.usageError ?? "")
+        XCTAssertEqual(try String(contentsOf: elsewhere, encoding: .utf8), "not a ledger\n")
+        XCTAssertEqual(verify().exitCode, 0, verify().text)
+    }
+
     /// A redacted run keeps no previous ledger: the one it replaces may name the people
     /// redaction hides.
     func testARedactedRunKeepsNoPreviousLedger() throws {
