@@ -60,6 +60,30 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(parsed[1].1, ["1", "<invalid>"])
     }
 
+    /// Plain lines read in place give the fields the general reader gives, whatever
+    /// their width: no field, one, a few, more than a batch of delimiters (64), empty
+    /// fields, non-ASCII bytes, CRLF, blank lines.
+    func testPlainLinesSplitAsTheGeneralReaderDoes() throws {
+        var lines = ["", "a", "a,b", ",,", "é,ü,x", "a,b\r", String(repeating: "x,", count: 150) + "end",
+                     (0..<200).map { String(repeating: "y", count: $0 % 13) }.joined(separator: ",")]
+        lines.insert("", at: 3)
+        let text = lines.joined(separator: "\n") + "\n"
+        let path = try write(Array(text.utf8))
+        var general = try XCTUnwrap(CSVReader(path: path, delimiter: 44)), plain = try XCTUnwrap(CSVReader(path: path, delimiter: 44))
+        var row = CSVReader.Row(line: 0)
+        var delimiters: [Int] = []
+        while let fields = plain.nextPlainLine(delimiters: &delimiters, { text, delimiters, line, isASCII -> (Int, [String], Bool) in
+            let row = CSVReader.Row(plainLine: text, delimiters: delimiters, line: line)
+            return (line, (0..<row.count).map { row.string($0) ?? "<invalid>" }, isASCII)
+        }) {
+            XCTAssertTrue(general.next(into: &row))
+            XCTAssertEqual(fields.0, row.line)
+            XCTAssertEqual(fields.1, (0..<row.count).map { row.string($0) ?? "<invalid>" }, "line \(row.line)")
+            XCTAssertEqual(fields.2, fields.1.allSatisfy { $0.utf8.allSatisfy { $0 < 128 } }, "line \(row.line)")
+        }
+        XCTAssertFalse(general.next(into: &row), "every line was read in place")
+    }
+
     func testChunkBoundariesDoNotSplitRows() throws {
         // Rows longer than nothing special, spread over several 1 MiB chunks.
         var text = "id,note\n"
