@@ -79,6 +79,15 @@ struct CustomerClicks {
         starts.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
     }
 
+    /// Asks for customer `number`'s first entries, to be read soon (reads where they
+    /// start: ask for that with `prefetch` first).
+    func prefetchEntries(_ number: Int) {
+        guard number >= 0, number + 1 < starts.count else { return }
+        let start = Int(starts[number])
+        guard start < entries.count else { return }
+        entries.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + start) }
+    }
+
     /// The positions in `entries` of customer `number`'s clicks.
     func range(of number: Int) -> Range<Int> {
         guard number >= 0, number + 1 < starts.count else { return 0..<0 }

@@ -26,17 +26,16 @@ extension Runner {
                          localDate: localDate, coupon: "", rate: rate)
     }
 
-    mutating func process(_ order: Order) {
+    /// Decides one order. `clickCustomer`: the clicks table's number for its customer key
+    /// (nil when no click has it), looked up ahead by `run`.
+    mutating func process(_ order: Order, clickCustomer: Int?) {
         result.ordersProcessed += 1
         if order.isCancelled {
             result.cancelled.append(order.id)
             return
         }
         // Customers who clicked are kept by the clicks table's number for their key (an
-        // array slot), the others by key. Where the customer's clicks start is asked for
-        // now and read once the order's amounts are converted (a cache miss otherwise).
-        let clickCustomer = ledgers.clicks.customerNumber(of: order.customer)
-        if let clickCustomer { customerClicks?.prefetch(clickCustomer) }
+        // array slot), the others by key.
         var orderView = view(of: order)
         let state = clickCustomer.map { clickingCustomers[$0] } ?? customers[order.customer] ?? CustomerState()
         let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: Int(state.count),
