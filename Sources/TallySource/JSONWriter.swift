@@ -58,11 +58,31 @@ public struct JSONWriter: ~Copyable {
     private mutating func quoted(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
-            // Nearly all text needs no escaping: it is copied whole.
+            // Nearly all text needs no escaping: it is copied whole. Checked eight bytes at
+            // a time (a control byte, `"` or `\` in any of them).
             var plain = true
-            for byte in utf8 where byte < 0x20 || byte == 34 || byte == 92 {
-                plain = false
-                break
+            let n = utf8.count
+            var index = 0
+            if let base = utf8.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while index + 8 <= n {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    // Bytes below 0x20 (high bit clear in word - 0x20.., unless the byte is
+                    // >= 0x80), or equal to `"` or `\`: a flag may be false only above a
+                    // true one, so any flag means "check these bytes one by one".
+                    let low = (word &- 0x2020_2020_2020_2020) & ~word
+                    let quote = word ^ 0x2222_2222_2222_2222, slash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                    if (low | ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash)) & highs != 0 { break }
+                    index += 8
+                }
+            }
+            while index < n {
+                let byte = utf8[index]
+                if byte < 0x20 || byte == 34 || byte == 92 {
+                    plain = false
+                    break
+                }
+                index += 1
             }
             if plain {
                 reserve(utf8.count + 2)
@@ -88,12 +108,29 @@ public struct JSONWriter: ~Copyable {
     /// Names are literals of plain ASCII without quotes or backslashes: written as they
     /// are, not escaped (escaping every name was a fifth of rendering decision records).
     public mutating func key(_ name: StaticString?) {
-        separator()
-        guard let name else { return }
-        put(34)
-        name.withUTF8Buffer { put($0) }
-        put(34)
-        put(58)
+        guard let name else { return separator() }
+        guard name.hasPointerRepresentation else {
+            separator()
+            put(34)
+            name.withUTF8Buffer { put($0) }
+            put(34)
+            put(58)
+            return
+        }
+        // Room once, then `,"name":` in place (a check per byte and a closure for the
+        // name were a twentieth of rendering a decision record).
+        let length = name.utf8CodeUnitCount
+        reserve(length + 4)
+        if !first {
+            start[count] = 44
+            count += 1
+        }
+        first = false
+        start[count] = 34
+        (start + count + 1).update(from: name.utf8Start, count: length)
+        start[count + 1 + length] = 34
+        start[count + 2 + length] = 58
+        count += length + 3
     }
 
     /// Starts a member whose name is text (escaped as JSON needs).

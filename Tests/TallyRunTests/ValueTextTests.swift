@@ -73,7 +73,12 @@ final class ValueTextTests: XCTestCase {
 
     /// The record writer gives exactly the JSON tree's text, escapes and far dates included.
     func testTheRecordWriterWritesWhatTheTreeWrites() {
-        let texts = ["plain", "", "quote \" and \\ back", "line\nbreak\ttab\u{1}\u{1F}", "é ✓ 🎉", String(repeating: "x", count: 5_000)]
+        var texts = ["plain", "", "quote \" and \\ back", "line\nbreak\ttab\u{1}\u{1F}", "é ✓ 🎉", String(repeating: "x", count: 5_000)]
+        // Every character that needs escaping, at every place in and around a word of
+        // eight bytes (the writer checks eight at a time), beside non-ASCII text.
+        for special in (0..<0x20).map({ Character(Unicode.Scalar($0)) }) + ["\"", "\\"] {
+            for before in 0...17 { texts.append(String(repeating: "a", count: before) + String(special) + "é" + String(repeating: "b", count: 9)) }
+        }
         var writer = JSONWriter(capacity: 1)
         writer.beginObject()
         var members: [(String, JSON)] = []
