@@ -26,6 +26,29 @@ public struct JSONWriter: ~Copyable {
     /// The JSON written so far.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: start, count: count)) }
 
+    /// Reads the bytes written so far in place.
+    public func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: start, count: count))
+    }
+
+    /// Forgets what was written, keeping the buffer (one writer renders many records).
+    public mutating func removeAll() {
+        count = 0
+        first = true
+    }
+
+    /// Appends bytes as they are, without separators or escaping (text the caller knows
+    /// to be JSON, such as the members that close a record).
+    public mutating func raw(_ text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    /// Drops the last `k` bytes written.
+    public mutating func removeLast(_ k: Int) {
+        count -= min(k, count)
+    }
+
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
