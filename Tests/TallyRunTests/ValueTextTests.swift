@@ -71,6 +71,30 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(Value.timestampText(far), "10000-01-01T00:00:00Z")
     }
 
+    /// Words put together in place equal the interpolated words: texts (non-ASCII too),
+    /// amounts of every sign and scale, whole and fractional rates.
+    func testTraceWordsEqualInterpolatedWords() {
+        var random = SeededRandom(seed: 11)
+        for _ in 0..<2_000 {
+            let text = ["pay rates[referrer.kind] of credit.net", "", "pay 5 USD", "prime à l'unité ✓"][random.below(4)]
+            let rate = ExactDecimal(significand: Int64(random.below(100_000)) - 20_000, scale: random.below(5)).normalized
+            let scale = [0, 2, 3][random.below(3)]
+            let base = ExactDecimal(significand: Int64(random.below(1 << 30)) * (random.below(2) == 0 ? 1 : -1), scale: scale)
+            let amount = ExactDecimal(significand: random.below(2) == 0 ? Int64.max : Int64.min + 1, scale: scale)
+            let rateText = rate.description
+            let words = TraceWords.make(capacity: text.utf8.count + rateText.utf8.count + 2 * 42 + 16) { words in
+                words.add(text)
+                words.add(": ")
+                words.add(rateText)
+                words.add("% × ")
+                words.add(base)
+                words.add(" = ")
+                words.add(amount)
+            }
+            XCTAssertEqual(words, "\(text): \(rate)% × \(base) = \(amount)")
+        }
+    }
+
     /// The record writer gives exactly the JSON tree's text, escapes and far dates included.
     func testTheRecordWriterWritesWhatTheTreeWrites() {
         var texts = ["plain", "", "quote \" and \\ back", "line\nbreak\ttab\u{1}\u{1F}", "é ✓ 🎉", String(repeating: "x", count: 5_000)]

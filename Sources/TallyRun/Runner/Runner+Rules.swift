@@ -199,7 +199,19 @@ extension Runner {
             guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, "\(payment.text): no base") }
             guard let points = ratePoints(rate, scope, readings) else { return (0, "\(payment.text): no rate for this referrer (0.00)") }
             let amount = Interpreter.percentOf(value, points)
-            return (amount, explain ? "\(payment.text): \(points.normalized)% × \(money(value)) = \(money(amount))" : "")
+            guard explain else { return (amount, "") }
+            let digits = plan.currency.minorUnits
+            let rate = points.normalized.description
+            let words = TraceWords.make(capacity: payment.text.utf8.count + rate.utf8.count + 2 * 42 + 16) { words in
+                words.add(payment.text)
+                words.add(": ")
+                words.add(rate)
+                words.add("% × ")
+                words.add(ExactDecimal(significand: value, scale: digits))
+                words.add(" = ")
+                words.add(ExactDecimal(significand: amount, scale: digits))
+            }
+            return (amount, words)
         }
     }
 
