@@ -31,6 +31,43 @@ final class RuleSemanticsTests: XCTestCase {
         XCTAssertEqual(run.decision("A/R1")?.lines.map(\.rule), ["base"])
     }
 
+    /// Tables of one, two and three keys give the row whose keys all match, else the
+    /// default.
+    func testTablesOfOneTwoAndThreeKeys() throws {
+        let rules = """
+            table by_kind(kind: string) -> percent {
+              "influencer" -> 3%
+              default -> 1%
+            }
+            table by_kind_tier(kind: string, tier: string) -> percent {
+              "influencer", "silver" -> 5%
+              "influencer", "gold" -> 10%
+              "affiliate", "gold" -> 7%
+              default -> 2%
+            }
+            table by_three(kind: string, tier: string, id: string) -> percent {
+              "influencer", "gold", "R2" -> 30%
+              "influencer", "gold", "R1" -> 20%
+              default -> 4%
+            }
+            rule one {
+              pay by_kind[referrer.kind] of credit.net
+            }
+            rule two {
+              pay by_kind_tier[referrer.kind, referrer.tier] of credit.net
+            }
+            rule three {
+              pay by_three[referrer.kind, referrer.tier, referrer.id] of credit.net
+            }
+            """
+        let orders = "A,2026-01-02T00:00:00Z,ann,X,1,100.00\nB,2026-01-03T00:00:00Z,bob,X,1,100.00\n"
+        let clicks = "c1,2026-01-01T00:00:00Z,R1,ann\nc2,2026-01-01T00:00:00Z,R2,bob\n"
+        let run = try Scenario.with(rules, orders: orders, clicks: clicks).run()
+        // R1 is an influencer, gold; R2 an affiliate, silver.
+        XCTAssertEqual(run.decision("A/R1")?.lines.map(\.amount), [3_00, 10_00, 20_00])
+        XCTAssertEqual(run.decision("B/R2")?.lines.map(\.amount), [1_00, 2_00, 4_00])
+    }
+
     func testEffectiveDatesAreLocalMidnightInTheProgramZone() throws {
         var scenario = Scenario.with("rule spring {\n  effective 2026-03-01 until 2026-04-01\n  pay 1 USD\n}\n", orders: """
             A,2026-03-01T04:59:59Z,ann,X,1,10.00

@@ -46,10 +46,22 @@ struct Interpreter {
         case .call(let function, let arguments):
             return call(function, arguments.map { evaluate($0, scope) })
         case .lookup(let index, let keys):
-            let values = keys.map { evaluate($0, scope) }
             let table = plan.tables[index]
-            if let row = table.rows.first(where: { $0.keys == values }) { return row.value }
-            return table.fallback ?? .missing
+            let row: (keys: [Value], value: Value)?
+            // One or two keys (nearly every table) compared without an array of them: a
+            // rate by kind and tier is looked up for every decision.
+            switch keys.count {
+            case 1:
+                let key = evaluate(keys[0], scope)
+                row = table.rows.first { $0.keys.count == 1 && $0.keys[0] == key }
+            case 2:
+                let first = evaluate(keys[0], scope), second = evaluate(keys[1], scope)
+                row = table.rows.first { $0.keys.count == 2 && $0.keys[0] == first && $0.keys[1] == second }
+            default:
+                let values = keys.map { evaluate($0, scope) }
+                row = table.rows.first { $0.keys == values }
+            }
+            return row?.value ?? table.fallback ?? .missing
         case .aggregate(let index, let key):
             guard let indexes = scope.aggregates else { return .missing }
             return indexes.value(of: plan.aggregates[index], index: index, key: evaluate(key, scope), at: scope.now)
