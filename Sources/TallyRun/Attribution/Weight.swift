@@ -22,6 +22,10 @@ struct Weight: Comparable, Hashable {
         ExactDecimal(significand: Fraction(Int128(raw) * 1_000_000, Int128(1) << 62).roundedHalfEven, scale: 6).normalized
     }
 
+    /// `decimal` in words: "1" for a whole weight without arithmetic (the weight of
+    /// nearly every credit, worded twice in every trace).
+    var text: String { self == .one ? "1" : decimal.description }
+
     /// 2^(-age / halfLife), exactly reproducible: whole halvings by shifting, the
     /// fractional exponent bit by bit from a table of 2^(-2^-i).
     static func decay(age: Int64, halfLife: Int64) -> Weight {

@@ -86,7 +86,7 @@ extension Runner {
         let evidence = kept[0].evidence.rawValue
         let modelText = AttributionText.model(plan.attribution.model)
         let traced = traceDetail != .none
-        let weightTrace = traced ? zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.decimal.description) } : []
+        let weightTrace = traced ? zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.text) } : []
         if traceDetail == .decisive {
             // Only the touches that earned credit, and those a touch check rejected.
             var credited = Set<String>()
@@ -121,10 +121,13 @@ extension Runner {
                               line: nil, now: order.at, aggregates: aggregates)
             let shareText = AttributionText.share(credit.share)
             let creditTrace = CreditTrace(
-                weight: credit.weight.decimal.description, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
+                weight: credit.weight.text, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
                 arithmetic: !traced ? ""
                     : referrers.count == 1
-                    ? "the whole order: net \(money(orderView.net))"
+                    ? TraceWords.make(capacity: 21 + 42) { words in
+                        words.add("the whole order: net ")
+                        words.add(ExactDecimal(significand: orderView.net, scale: plan.currency.minorUnits))
+                    }
                     : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
             let touchHolds = kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
@@ -239,6 +242,8 @@ enum AttributionText {
 
     /// A share as a percent with up to 4 decimals.
     static func share(_ share: Fraction) -> String {
+        // The whole order (nearly every credit) without arithmetic.
+        if share.numerator == share.denominator { return "100%" }
         let points = Fraction(share.numerator * 1_000_000, share.denominator).roundedHalfEven
         return ExactDecimal(significand: points, scale: 4).normalized.description + "%"
     }
