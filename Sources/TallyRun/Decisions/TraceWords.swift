@@ -35,7 +35,7 @@ struct TraceWords {
     private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
         precondition(bytes.count <= buffer.count - count, "trace words longer than their capacity")
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        UnsafeMutableBufferPointer(rebasing: buffer[count..<count + bytes.count]).update(fromContentsOf: UnsafeBufferPointer(start: base, count: bytes.count))
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + bytes.count]).update(fromContentsOf: UnsafeBufferPointer(start: base, count: bytes.count))
         count += bytes.count
     }
 
