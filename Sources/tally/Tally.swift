@@ -124,9 +124,10 @@ struct Run: ParsableCommand {
         discussion: """
         Reads tally.yaml in the project folder (or the file given), checks the program, \
         loads and validates the ledgers, runs the program and writes decisions.jsonl, \
-        statements.csv, rejects.csv and summary.json into the output folder. Nothing is \
-        paid: months closed with `tally close` stay as they were paid, and differences \
-        are booked as corrections in the first open month.
+        statements.csv, rejects.csv and summary.json into the output folder; the \
+        decision ledger a re-run replaces is kept as decisions.previous.jsonl (not by a \
+        redacted run). Nothing is paid: months closed with `tally close` stay as they \
+        were paid, and differences are booked as corrections in the first open month.
 
         Exit code 0 when everything loaded, 1 when rule errors or rejected rows were \
         found (the outputs are still written for rejected rows), 2 for usage or I/O problems.
