@@ -101,7 +101,9 @@ extension Runner {
     }
 
     /// Keeps only the strongest evidence class present; marks the others in the trace.
-    func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) -> [Touch] {
+    /// (`mutating` though it changes nothing: called from `process`, a non-mutating
+    /// method received a copy of the whole runner, a kilobyte, on every call.)
+    mutating func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) -> [Touch] {
         let order = plan.attribution.evidence
         guard let strongest = order.first(where: { name in touches.contains { $0.evidence.rawValue == name } }) else {
             for index in traces.indices where traces[index].isKept {
@@ -143,7 +145,9 @@ extension Runner {
 
     /// Runs the order checks for one referrer's decision; `touchHolds` are the hold checks
     /// that fired on the referrer's kept touches.
-    func screenOrder(_ scope: inout Scope, touchHolds: [FraudTrace]) -> ([FraudTrace], OrderVerdict) {
+    /// (`mutating` though it changes nothing: called from `process`, a non-mutating
+    /// method received a copy of the whole runner, a kilobyte, on every call.)
+    mutating func screenOrder(_ scope: inout Scope, touchHolds: [FraudTrace]) -> ([FraudTrace], OrderVerdict) {
         var fired: [FraudTrace] = touchHolds
         var verdict = touchHolds.first.map { OrderVerdict.hold($0.reason) } ?? .clear
         for check in plan.orderChecks {

@@ -5,7 +5,9 @@ import TallyValues
 
 extension Runner {
     /// Converts an order's money into the program currency (rate of the order's local date).
-    func view(of order: Order) -> OrderView {
+    /// (`mutating` though it changes nothing: called from `process`, a non-mutating
+    /// method received a copy of the whole runner, a kilobyte, on every call.)
+    mutating func view(of order: Order) -> OrderView {
         let localDate = plan.clock.localDate(of: order.at)
         var rate: ExactDecimal?
         if order.currency != plan.currency { rate = ledgers.fxRate(order.currency.code, on: localDate)?.rate }
