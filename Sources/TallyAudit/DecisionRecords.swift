@@ -63,14 +63,14 @@ public struct DecisionLog: Sendable {
     mutating func chain(_ decision: Decision, using writer: inout JSONWriter) {
         writer.removeAll()
         write(decision, into: &writer)
-        previous = HashChain.seal(&writer, previous: previous, into: &bytes)
+        previous = writer.withBytes { HashChain.seal($0, previous: previous, into: &bytes) }
         count += 1
         if file != nil, bytes.count >= 1 << 22 { flush() }
     }
 
     /// Chains a rendered record: `prev`, then the hash of the record with `prev`.
-    mutating func chain(_ head: consuming [UInt8]) {
-        previous = HashChain.seal(head, previous: previous, into: &bytes)
+    mutating func chain(_ head: [UInt8]) {
+        previous = head.withUnsafeBufferPointer { HashChain.seal($0, previous: previous, into: &bytes) }
         count += 1
         if file != nil, bytes.count >= 1 << 22 { flush() }
     }

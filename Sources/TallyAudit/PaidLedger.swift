@@ -156,7 +156,7 @@ public enum PaidLedger {
             var body: [UInt8] = []
             JSON.object(members).write(into: &body, indent: nil, level: 0)
             body.removeLast()
-            previous = HashChain.seal(body, previous: previous, into: &out)
+            previous = body.withUnsafeBufferPointer { HashChain.seal($0, previous: previous, into: &out) }
         }
         return (out, summary)
     }

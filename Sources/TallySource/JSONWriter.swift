@@ -37,18 +37,6 @@ public struct JSONWriter: ~Copyable {
         first = true
     }
 
-    /// Appends bytes as they are, without separators or escaping (text the caller knows
-    /// to be JSON, such as the members that close a record).
-    public mutating func raw(_ text: String) {
-        var text = text
-        text.withUTF8 { put($0) }
-    }
-
-    /// Drops the last `k` bytes written.
-    public mutating func removeLast(_ k: Int) {
-        count -= min(k, count)
-    }
-
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
