@@ -128,10 +128,11 @@ struct OrderGrouper {
     /// The order of `rows` (one or more rows with the same order id), or the problem
     /// that rejects them, with its line in `lineOfProblem`.
     mutating func build<Rows: OrderRowTexts>(_ rows: Rows, loader: LedgerLoader) throws -> Order {
-        /// The first row whose `slot` holds `text` (the row a problem with it came from).
-        func line(of slot: Int?, _ text: String) -> Int {
-            (0..<rows.count).first { rows.text($0, slot) == text }.map { rows.line($0) } ?? rows.line(0)
+        /// The line of the first row that `holds` (the row a problem came from), else the first.
+        func line(where holds: (Int) -> Bool) -> Int {
+            (0..<rows.count).first(where: holds).map { rows.line($0) } ?? rows.line(0)
         }
+        func line(of slot: Int?, _ text: String) -> Int { line { rows.text($0, slot) == text } }
         let first = rows.line(0)
         let id = rows.text(0, slots.order)
         let atText = try orderLevel(rows, "at", slots.at)
@@ -149,8 +150,7 @@ struct OrderGrouper {
         } else if let known = Currency(code: code) {
             orderCurrency = known
         } else {
-            let line = (0..<rows.count).first { rows.text($0, slots.currency).uppercased() == code }.map { rows.line($0) } ?? first
-            throw fail(line, "currency", code, "unknown currency `\(code)` (not an ISO 4217 code)")
+            throw fail(line { rows.text($0, slots.currency).uppercased() == code }, "currency", code, "unknown currency `\(code)` (not an ISO 4217 code)")
         }
         if orderCurrency != currency {
             let date = loader.settings.clock.localDate(of: at)
@@ -217,7 +217,8 @@ struct OrderGrouper {
         var orderDiscount: Int64 = 0
         let orderDiscountText = try orderLevel(rows, "order_discount", slots.orderDiscount)
         if !lines.contains(where: { $0.discount > 0 }), !orderDiscountText.isEmpty {
-            orderDiscount = abs(try orderMoney("order_discount", slots.orderDiscount))
+            orderDiscount = abs(try money(text: orderDiscountText, field: "order_discount", orderCurrency,
+                                          line: line(of: slots.orderDiscount, orderDiscountText)))
             let gross = lines.reduce(0) { $0 + $1.amount }
             if orderDiscount > gross { throw fail(first, "order_discount", orderDiscountText, "the discount is larger than the order") }
         }

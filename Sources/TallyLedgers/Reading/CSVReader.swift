@@ -21,7 +21,7 @@ public struct CSVReader {
 
         /// The row of a plain line (no quote), split at `delimiters` (offsets in `text`).
         public init(plainLine text: UnsafeBufferPointer<UInt8>, delimiters: [Int], line: Int) {
-            self.line = line
+            self.init(line: line)
             fill(plainLine: text, delimiters: delimiters, line: line)
         }
 
