@@ -256,7 +256,7 @@ struct RowImporter {
             throw Problem(field: "sku", value: sku, reason: "order `\(orderID)` has no line with SKU `\(sku)`")
         }
         loader.ledgers.refunds.append(Refund(id: fields["id"].isEmpty ? "\(loader.ledgers.files[file]):\(fields.row.line)" : fields["id"],
-                                             order: orderID, at: at, amount: amount, sku: sku, quantity: quantity,
+                                             order: orderID, orderPosition: orderPosition, at: at, amount: amount, sku: sku, quantity: quantity,
                                              source: reference(fields.row.line)))
         loader.accept(file)
     }

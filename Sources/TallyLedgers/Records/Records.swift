@@ -116,6 +116,9 @@ public struct Order: Sendable, Equatable {
 public struct Refund: Sendable, Equatable {
     public var id: String
     public var order: String
+    /// Where the order is in `Ledgers.orders` (refunds load after the orders are in
+    /// their final order), so a run can tell a refunded order by position, not by id.
+    public var orderPosition: Int
     public var at: Timestamp
     public var amount: Int64
     public var sku: String

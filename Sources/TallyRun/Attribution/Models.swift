@@ -3,10 +3,13 @@ import TallyCheck
 /// Attribution models: the weight each kept touch gets. Touches come sorted by
 /// (instant, input order), so the first is the earliest and the last the latest.
 enum AttributionModel {
-    static func weights(_ model: AttributionSettings.Model, touches: [Touch], at orderTime: Int64) -> [Weight] {
+    /// The weight of each of `touches`, written into `weights` (emptied first: the
+    /// runner reuses its storage from order to order).
+    static func weights(_ model: AttributionSettings.Model, touches: [Touch], at orderTime: Int64, into weights: inout [Weight]) {
         let count = touches.count
-        guard count > 0 else { return [] }
-        var weights = Array(repeating: Weight.zero, count: count)
+        weights.removeAll(keepingCapacity: true)
+        guard count > 0 else { return }
+        weights.append(contentsOf: repeatElement(Weight.zero, count: count))
         switch model {
         case .lastTouch:
             weights[count - 1] = .one
@@ -38,7 +41,6 @@ enum AttributionModel {
                 for index in 1..<(count - 1) { weights[index] = .fraction(middle, 10_000 * Int64(count - 2)) }
             }
         }
-        return weights
     }
 }
 

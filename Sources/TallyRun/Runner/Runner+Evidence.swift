@@ -15,8 +15,10 @@ extension Runner {
     /// survey answers naming the order.
     /// `clickCustomer`: the clicks table's number for the order's customer key (nil when no
     /// click has it).
-    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?) -> ([Touch], [TouchTrace]) {
-        var touches: [Touch] = []
+    /// The touches go into `touches` (emptied first); the trace entries are returned.
+    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?,
+                                into touches: inout [Touch]) -> [TouchTrace] {
+        touches.removeAll(keepingCapacity: true)
         var traces: [TouchTrace] = []
         // `decisive` skips the touches that lose before attribution (the run trims the
         // rest once credit is known); `none` keeps no trace at all.
@@ -97,19 +99,21 @@ extension Runner {
                                          code: answer.answer, excluded: nil))
             }
         }
-        return (touches, traces)
+        return traces
     }
 
-    /// Keeps only the strongest evidence class present; marks the others in the trace.
+    /// Keeps in `touches` only those of the strongest evidence class present, in time
+    /// order; marks the others in the trace.
     /// (`mutating` though it changes nothing: called from `process`, a non-mutating
     /// method received a copy of the whole runner, a kilobyte, on every call.)
-    mutating func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) -> [Touch] {
+    mutating func prioritise(_ touches: inout [Touch], _ traces: inout [TouchTrace]) {
         let order = plan.attribution.evidence
         guard let strongest = order.first(where: { name in touches.contains { $0.evidence.rawValue == name } }) else {
             for index in traces.indices where traces[index].isKept {
                 traces[index].excluded = "`\(traces[index].evidence)` is not listed under `evidence`"
             }
-            return []
+            touches.removeAll(keepingCapacity: true)
+            return
         }
         for index in traces.indices where traces[index].isKept && traces[index].evidence != strongest {
             traces[index].excluded = order.contains(traces[index].evidence)
@@ -118,9 +122,8 @@ extension Runner {
         }
         // Usually one class, gathered in time order already: then no copy and no sort.
         func precedes(_ a: Touch, _ b: Touch) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
-        let strongestOnly = touches.allSatisfy { $0.evidence.rawValue == strongest }
-        if strongestOnly, zip(touches, touches.dropFirst()).allSatisfy({ !precedes($1, $0) }) { return touches }
-        return (strongestOnly ? touches : touches.filter { $0.evidence.rawValue == strongest }).sorted(by: precedes)
+        if !touches.allSatisfy({ $0.evidence.rawValue == strongest }) { touches.removeAll { $0.evidence.rawValue != strongest } }
+        if !zip(touches, touches.dropFirst()).allSatisfy({ !precedes($1, $0) }) { touches.sort(by: precedes) }
     }
 
     /// Touch checks on one click for this order: the first `reject touch` that fires (in

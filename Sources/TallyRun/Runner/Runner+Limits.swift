@@ -10,22 +10,23 @@ extension Runner {
     /// nothing; held ones count.
     mutating func applyLimits(_ decisions: inout [Decision], orderView: OrderView) {
         for (limitIndex, limit) in plan.limits.enumerated() {
-            let live = decisions.indices.filter { decisions[$0].status != .rejected && decisions[$0].amount > 0 }
+            func counts(_ decision: Decision) -> Bool { decision.status != .rejected && decision.amount > 0 }
             if let months = limit.months {
                 let date = orderView.localDate
                 let period = (date.year * 12 + date.month - 1) / months
-                for index in live {
-                    let key = LimitKey(limit: limitIndex, referrer: decisions[index].referrerIndex, period: period)
-                    let used = limitUse[key] ?? 0
+                for index in decisions.indices where counts(decisions[index]) {
+                    let referrer = decisions[index].referrerIndex
+                    let used = limitUse.used(limit: limitIndex, referrer: referrer, period: period)
                     let before = decisions[index].amount
                     let room = max(0, limit.amount - used)
                     let after = min(before, room)
-                    limitUse[key] = used + after
+                    limitUse.set(used + after, limit: limitIndex, referrer: referrer, period: period)
                     guard after < before else { continue }
                     reduce(&decisions[index], to: after, limit: limit,
                            note: "\(money(used)) already counted this period, \(money(room)) left of \(money(limit.amount))")
                 }
             } else {
+                let live = decisions.indices.filter { counts(decisions[$0]) }
                 let total = live.reduce(Int64(0)) { $0 + decisions[$1].amount }
                 guard total > limit.amount else { continue }
                 let parts = LargestRemainder.split(limit.amount, proportionalTo: live.map { decisions[$0].amount }, priority: Array(live.indices))

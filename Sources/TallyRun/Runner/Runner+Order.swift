@@ -28,9 +28,10 @@ extension Runner {
                          localDate: localDate, coupon: "", rate: rate)
     }
 
-    /// Decides one order. `clickCustomer`: the clicks table's number for its customer key
-    /// (nil when no click has it), looked up ahead by `run`.
-    mutating func process(_ order: Order, clickCustomer: Int?) {
+    /// Decides one order, the one at `position` in `ledgers.orders`. `clickCustomer`: the
+    /// clicks table's number for its customer key (nil when no click has it), looked up
+    /// ahead by `run`.
+    mutating func process(_ order: Order, position: Int, clickCustomer: Int?) {
         result.ordersProcessed += 1
         if order.isCancelled {
             result.cancelled.append(order.id)
@@ -48,51 +49,63 @@ extension Runner {
             if let clickCustomer { clickingCustomers[clickCustomer] = updated } else { customers[order.customer] = updated }
         }
 
-        // Evidence, screening, priority.
-        var (touches, traces) = gatherTouches(order, orderView, customer, clickCustomer: clickCustomer)
-        let kept = prioritise(&touches, &traces)
-        if let coupon = kept.first(where: { $0.evidence == .coupon }) { orderView.coupon = coupon.code }
+        // The arrays below live from order to order (see `OrderScratch`): taken out of
+        // the runner while in use, emptied and put back when the order is decided.
+        var scratch = orderScratch
+        orderScratch = OrderScratch()
+        defer {
+            scratch.empty()
+            orderScratch = scratch
+        }
+
+        // Evidence, screening, priority: `kept` holds the touches that compete for credit.
+        var traces = gatherTouches(order, orderView, customer, clickCustomer: clickCustomer, into: &scratch.kept)
+        prioritise(&scratch.kept, &traces)
+        if let coupon = scratch.kept.first(where: { $0.evidence == .coupon }) { orderView.coupon = coupon.code }
         recordOrderAggregates(order, orderView)
-        guard !kept.isEmpty else {
+        guard !scratch.kept.isEmpty else {
             result.unattributed.append(order.id)
             return
         }
 
         // Attribution: weights per touch, summed per referrer in order of first touch.
-        let weights = AttributionModel.weights(plan.attribution.model, touches: kept, at: order.at.secondsSinceEpoch)
+        AttributionModel.weights(plan.attribution.model, touches: scratch.kept, at: order.at.secondsSinceEpoch, into: &scratch.weights)
         // Summed by a search of the few referrers so far (a dictionary per order was a
         // twentieth of evaluating one).
-        var referrers: [Int32] = []
-        var referrerWeights: [Weight] = []
-        for (touch, weight) in zip(kept, weights) {
-            if let position = referrers.firstIndex(of: touch.referrer) {
-                referrerWeights[position] = referrerWeights[position] + weight
+        for (touch, weight) in zip(scratch.kept, scratch.weights) {
+            if let position = scratch.referrers.firstIndex(of: touch.referrer) {
+                scratch.referrerWeights[position] = scratch.referrerWeights[position] + weight
             } else {
-                referrers.append(touch.referrer)
-                referrerWeights.append(weight)
+                scratch.referrers.append(touch.referrer)
+                scratch.referrerWeights.append(weight)
             }
         }
-        let positive = referrerWeights.indices.filter { referrerWeights[$0] > .zero }
-        if positive.count < referrers.count {
-            referrers = positive.map { referrers[$0] }
-            referrerWeights = positive.map { referrerWeights[$0] }
+        if scratch.referrerWeights.contains(where: { !($0 > .zero) }) {
+            let positive = scratch.referrerWeights.indices.filter { scratch.referrerWeights[$0] > .zero }
+            scratch.referrers = positive.map { scratch.referrers[$0] }
+            scratch.referrerWeights = positive.map { scratch.referrerWeights[$0] }
         }
-        let totalWeight = referrerWeights.reduce(Weight.zero, +)
+        let totalWeight = scratch.referrerWeights.reduce(Weight.zero, +)
         // One referrer takes each amount whole: no split (six arrays per order).
-        let whole = referrers.count == 1
-        let priority = whole ? [] : Array(referrers.indices)
-        func split(_ amount: Int64) -> [Int64] { whole ? [] : LargestRemainder.split(amount, weights: referrerWeights, priority: priority) }
+        let whole = scratch.referrers.count == 1
+        let priority = whole ? [] : Array(scratch.referrers.indices)
+        let splitWeights = whole ? [] : scratch.referrerWeights
+        func split(_ amount: Int64) -> [Int64] { whole ? [] : LargestRemainder.split(amount, weights: splitWeights, priority: priority) }
         let nets = split(orderView.net), grosses = split(orderView.gross), discounts = split(orderView.discount)
         let shippings = split(orderView.shipping), taxes = split(orderView.tax), wraps = split(orderView.giftWrap)
         func part(_ parts: [Int64], _ amount: Int64, _ position: Int) -> Int64 { whole ? amount : parts[position] }
-        let evidence = kept[0].evidence.rawValue
+        let evidence = scratch.kept[0].evidence.rawValue
         let modelText = AttributionText.model(plan.attribution.model)
         let traced = traceDetail != .none
-        let weightTrace = traced ? zip(referrers, referrerWeights).map { (ledgers.referrers[Int($0.0)].id, $0.1.text) } : []
+        // Made as the trace's labelled pairs (unlabelled ones were copied into a second
+        // array to relabel them).
+        let weightTrace = !traced ? [] : zip(scratch.referrers, scratch.referrerWeights).map { pair -> (referrer: String, weight: String) in
+            (referrer: ledgers.referrers[Int(pair.0)].id, weight: pair.1.text)
+        }
         if traceDetail == .decisive {
             // Only the touches that earned credit, and those a touch check rejected.
             var credited = Set<String>()
-            for (touch, weight) in zip(kept, weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id) }
+            for (touch, weight) in zip(scratch.kept, scratch.weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id) }
             traces.removeAll { trace in !trace.byCheck && !(trace.isKept && credited.contains(trace.evidence + "\u{1F}" + trace.id)) }
         }
 
@@ -102,36 +115,35 @@ extension Runner {
                                convertedNet: orderView.net)
 
         // Credits, then order checks (which may count credits), then rules.
-        var credits: [CreditView] = []
-        for (position, referrer) in referrers.enumerated() {
-            let credit = CreditView(weight: referrerWeights[position], totalWeight: totalWeight, evidence: evidence,
+        for (position, referrer) in scratch.referrers.enumerated() {
+            let credit = CreditView(weight: scratch.referrerWeights[position], totalWeight: totalWeight, evidence: evidence,
                                     net: part(nets, orderView.net, position), gross: part(grosses, orderView.gross, position),
                                     discount: part(discounts, orderView.discount, position),
                                     shipping: part(shippings, orderView.shipping, position), tax: part(taxes, orderView.tax, position),
                                     giftWrap: part(wraps, orderView.giftWrap, position))
-            credits.append(credit)
+            scratch.credits.append(credit)
             let referrerID = ledgers.referrers[Int(referrer)].id
             aggregates.record(.credits, at: order.at, keys: { $0 == "referrer" ? referrerID : ($0 == "customer" ? order.customer : nil) },
                               value: credit.net, label: { $0 == "referrer" ? referrerID : order.customer })
         }
 
-        var pending: [Decision] = []
-        for (position, referrerIndex) in referrers.enumerated() {
+        for (position, referrerIndex) in scratch.referrers.enumerated() {
             let referrer = ledgers.referrers[Int(referrerIndex)]
-            let credit = credits[position]
+            let credit = scratch.credits[position]
             var scope = Scope(order: orderView, customer: customer, referrer: referrer, touch: nil, click: nil, credit: credit,
                               line: nil, now: order.at, aggregates: aggregates)
             let shareText = AttributionText.share(credit.share)
             let creditTrace = CreditTrace(
                 weight: credit.weight.text, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
                 arithmetic: !traced ? ""
-                    : referrers.count == 1
+                    : scratch.referrers.count == 1
                     ? TraceWords.make(capacity: 21 + 42) { words in
                         words.add("the whole order: net ")
                         words.add(ExactDecimal(significand: orderView.net, scale: plan.currency.minorUnits))
                     }
                     : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
-            let touchHolds = kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
+            // (Most programs have no touch checks: no arrays to gather nothing from.)
+            let touchHolds = scratch.kept.allSatisfy({ $0.holds.isEmpty }) ? [] : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
                 id: "\(order.id)/\(referrer.id)", order: order.id, referrer: referrer.id, referrerIndex: referrerIndex,
@@ -142,7 +154,7 @@ extension Runner {
             if case .reject(let reason) = verdict {
                 decision.status = .rejected
                 decision.reason = reason
-                pending.append(decision)
+                scratch.pending.append(decision)
                 continue
             }
             let evaluation = evaluateRules(&scope, decision: decision.id)
@@ -155,27 +167,27 @@ extension Runner {
                 decision.status = .held
                 decision.reason = reason
             }
-            pending.append(decision)
+            scratch.pending.append(decision)
         }
-        applyLimits(&pending, orderView: orderView)
-        for index in pending.indices {
-            resolve(&pending[index])
-            settle(&pending[index])
+        applyLimits(&scratch.pending, orderView: orderView)
+        for index in scratch.pending.indices {
+            resolve(&scratch.pending[index])
+            settle(&scratch.pending[index])
         }
         let first = result.decisions.count
         // In place, then moved: copying a decision retains every string it holds (on the
         // reference kit's large data, appending copies were a sixth of evaluating).
-        for index in pending.indices {
-            correct(&pending[index])
-            sink?(pending[index])
-            if !keepTraces { pending[index].slimmed() }
+        for index in scratch.pending.indices {
+            correct(&scratch.pending[index])
+            sink?(scratch.pending[index])
+            if !keepTraces { scratch.pending[index].slimmed() }
         }
-        let count = pending.count
+        let count = scratch.pending.count
         // `removeLast` moves a decision out and `append` takes it over: no copy. They
         // come out last first, so the order's decisions are put back in order.
-        while let decision = pending.popLast() { result.decisions.append(decision) }
+        while let decision = scratch.pending.popLast() { result.decisions.append(decision) }
         if count > 1 { result.decisions[first...].reverse() }
-        if refundedOrders.contains(order.id) {
+        if refunded[position] {
             decided[order.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: order.net, currency: order.currency)
         }
     }

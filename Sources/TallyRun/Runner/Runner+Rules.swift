@@ -56,7 +56,7 @@ extension Runner {
     mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
         guard let referrer = scope.referrer, let order = scope.order, let credit = scope.credit else { return ([], []) }
         let readings = advanceTiers(referrer: referrer.index, order: order, credit: credit, customer: scope.customer?.id ?? "")
-        let kind = rulesFor(kind: referrer.kind)
+        let kind = rulesFor(referrer)
         var traces: [RuleTrace] = []
         traces.reserveCapacity(plan.rules.count)
         // `full` traces every rule; `decisive` only those that matched; `none` none.
@@ -146,8 +146,18 @@ extension Runner {
         return (lines, traces)
     }
 
-    /// The rules a referrer kind can match, by rule index, and the kind as a trace shows
-    /// it: worked out once per kind, not for every decision.
+    /// The rules `referrer`'s kind can match, by rule index, and the kind as a trace shows
+    /// it: worked out once per kind, not for every decision, and kept by referrer index.
+    mutating func rulesFor(_ referrer: Referrer) -> KindRules {
+        let slot = Int(referrer.index)
+        if slot < referrerKindRules.count, let known = referrerKindRules[slot] { return known }
+        let rules = rulesFor(kind: referrer.kind)
+        if slot >= referrerKindRules.count { referrerKindRules += Array(repeating: nil, count: slot + 1 - referrerKindRules.count) }
+        referrerKindRules[slot] = rules
+        return rules
+    }
+
+    /// The rules a referrer kind can match (see `rulesFor(_:)`).
     mutating func rulesFor(kind: String) -> KindRules {
         if let known = kindRules[kind] { return known }
         var candidates = Array(repeating: false, count: plan.rules.count)

@@ -31,16 +31,17 @@ public struct Runner {
     /// Upper-cased code -> assignments.
     let assignmentsByCode: [String: [PromoAssignment]]
     /// Limit state: (limit index, referrer, period) -> amount used.
-    var limitUse: [LimitKey: Int64] = [:]
+    var limitUse = LimitUse()
     /// Tier state.
     var tierState: [TierKey: TierProgress] = [:]
     /// Order id -> where its decisions are in `result.decisions` (they are contiguous)
     /// and its net in its own currency, for refunds: kept only for orders a refund names
-    /// (`refundedOrders`). On the reference kit's large data an entry for every order was
+    /// (`refunded`). On the reference kit's large data an entry for every order was
     /// 60 MB, and a hash insert per order; a twentieth of the orders have a refund.
     var decided: [String: DecidedOrder] = [:]
-    /// The orders the refunds ledger names.
-    let refundedOrders: Set<String>
+    /// By position in `ledgers.orders`: whether the refunds ledger names the order. (A
+    /// set of ids hashed every order's id, 2% of evaluating the reference kit's medium data.)
+    let refunded: [Bool]
 
     struct DecidedOrder {
         var first: Int32
@@ -51,6 +52,8 @@ public struct Runner {
     }
     /// Per-rule state of the decision being evaluated, reused (see `evaluateRules`).
     var ruleScratch = RuleScratch()
+    /// The arrays an order's evaluation fills and empties, reused (see `process`).
+    var orderScratch = OrderScratch()
     /// Retroactive tiers paid by the decision being evaluated, committed after `replaces`.
     var pendingTierPayments: [(tiers: Int, rule: Int, key: TierKey, decision: String, base: Int64, band: Int, amount: Int64)] = []
 
@@ -71,12 +74,6 @@ public struct Runner {
         }
     }
 
-    struct LimitKey: Hashable {
-        var limit: Int
-        var referrer: Int32
-        var period: Int
-    }
-
     /// What closed periods paid: differences become corrections in the first open month.
     var closed: ClosedBooks?
     /// Decision and adjustment ids this run produced (paid ones missing no longer stand).
@@ -85,6 +82,9 @@ public struct Runner {
     var screened = ScreenedClicks()
     /// Per referrer kind: which rules it can match.
     var kindRules: [String: KindRules] = [:]
+    /// By referrer index: its kind's rules once looked up (hashing the kind for every
+    /// decision was 1% of evaluating one).
+    var referrerKindRules: [KindRules?] = []
     /// Per rule: its kind condition in words, for the traces of other kinds.
     let kindConditionTexts: [String]
 
@@ -128,7 +128,9 @@ public struct Runner {
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
         }
         self.result = RunResult(asOf: asOf)
-        self.refundedOrders = Set(ledgers.refunds.map(\.order))
+        var refunded = Array(repeating: false, count: ledgers.orders.count)
+        for refund in ledgers.refunds { refunded[refund.orderPosition] = true }
+        self.refunded = refunded
         self.noCustomer = ledgers.clicks.noCustomerNumber ?? -1
         self.aggregates = AggregateIndexes(specs: plan.aggregates, lookback: plan.attribution.lookbackSeconds)
         var surveys: [String: [SurveyAnswer]] = [:]
@@ -145,10 +147,22 @@ public struct Runner {
         // Sized once: growing these by doubling copied them again and again (memmove and
         // page faults were a third of evaluating the reference kit's large data).
         result.decisions.reserveCapacity(ledgers.orders.count)
-        decided.reserveCapacity(refundedOrders.count)
+        decided.reserveCapacity(ledgers.refunds.count)
         clickingCustomers = Array(repeating: CustomerState(), count: ledgers.clicks.customerCount)
         customerClicks = CustomerClicks(ledgers.clicks, noCustomer: noCustomer)
-        let orders = ledgers.orders
+        // Read in place: iterating the array copied every order (retaining each of its
+        // strings and lines) before `process` copied it again into the order's view.
+        ledgers.orders.withUnsafeBufferPointer { process(orders: $0) }
+        ingestClicks(through: asOf)
+        result.clicksAfterAsOf = ledgers.clicks.count - nextClick
+        result.clicksScreened = screened.tally(referrers: ledgers.referrers, channels: ledgers.clicks.distinctValues(.channel))
+        applyRefunds()
+        correctAdjustments()
+        result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed)
+    }
+
+    /// Decides `orders` (the ledger's), in order, with clicks merged in by time.
+    mutating func process(orders: UnsafeBufferPointer<Order>) {
         // What an order reads of tables of millions of entries (its customer's key number,
         // orders so far and clicks) is a cache miss each, asked for ahead in three steps:
         // the key's slot two orders ahead, the customer's state and where their clicks
@@ -157,24 +171,18 @@ public struct Runner {
         if orders.count > 0 { ledgers.clicks.prefetchCustomerNumber(of: orders[0].customer) }
         if orders.count > 1 { ledgers.clicks.prefetchCustomerNumber(of: orders[1].customer) }
         var nextNumber = orders.first.map { customerNumberAhead(of: $0) }
-        for (index, order) in orders.enumerated() {
+        for index in orders.indices {
             let number = nextNumber ?? nil
             if index + 2 < orders.count { ledgers.clicks.prefetchCustomerNumber(of: orders[index + 2].customer) }
             nextNumber = index + 1 < orders.count ? customerNumberAhead(of: orders[index + 1]) : nil
-            if order.at > asOf {
+            if orders[index].at > asOf {
                 result.ordersAfterAsOf += 1
                 continue
             }
             if let number { customerClicks?.prefetchEntries(number) }
-            ingestClicks(through: order.at)
-            process(order, clickCustomer: number)
+            ingestClicks(through: orders[index].at)
+            process(orders[index], position: index, clickCustomer: number)
         }
-        ingestClicks(through: asOf)
-        result.clicksAfterAsOf = ledgers.clicks.count - nextClick
-        result.clicksScreened = screened.tally(referrers: ledgers.referrers, channels: ledgers.clicks.distinctValues(.channel))
-        applyRefunds()
-        correctAdjustments()
-        result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed)
     }
 
     /// The clicks table's number for `order`'s customer key, with the customer's state
