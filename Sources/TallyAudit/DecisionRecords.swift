@@ -248,7 +248,7 @@ public struct DecisionLog: Sendable {
         out.money("net", trace.credit.net, digits: digits)
         out.money("gross", trace.credit.gross, digits: digits)
         out.money("shipping", trace.credit.shipping, digits: digits)
-        out.string("arithmetic", trace.credit.arithmetic)
+        out.creditArithmetic("arithmetic", trace.credit.arithmeticFacts)
         out.endObject()
         out.beginArray("fraud")
         for check in trace.fraud {
@@ -274,9 +274,9 @@ public struct DecisionLog: Sendable {
             if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
             if let by = rule.replacedBy { out.string("replaced_by", by) }
             if let amount = rule.amount { out.money("amount", amount, digits: digits) }
-            if !rule.arithmetic.isEmpty {
+            if !rule.payments.isEmpty {
                 out.beginArray("arithmetic")
-                for line in rule.arithmetic { out.string(nil, line) }
+                for payment in rule.payments { out.payment(nil, payment) }
                 out.endArray()
             }
             out.endObject()

@@ -1,4 +1,5 @@
 import TallyPlan
+import TallyRun
 import TallySource
 import TallyValues
 
@@ -54,5 +55,64 @@ extension JSONWriter {
             duration(lookback)
             return count
         }
+    }
+
+    /// A pay clause's arithmetic, exactly as `PaymentArithmetic.text` words it: a rate's
+    /// amounts written in place.
+    mutating func payment(_ name: StaticString?, _ arithmetic: PaymentArithmetic) {
+        switch arithmetic {
+        case .words(let words):
+            string(name, words)
+        case .rate(let payment, let points, let base, let amount, let digits):
+            let rate = points.normalized
+            let base = ExactDecimal(significand: base, scale: digits), amount = ExactDecimal(significand: amount, scale: digits)
+            let colon: StaticString = ": ", times: StaticString = "% × ", equals: StaticString = " = "
+            let length = Self.decimalCapacity(rate) + Self.decimalCapacity(base) + Self.decimalCapacity(amount)
+                + colon.utf8CodeUnitCount + times.utf8CodeUnitCount + equals.utf8CodeUnitCount
+            // (`×` is not ASCII, but it is valid UTF-8 that JSON needs no escape for.)
+            string(name, payment, thenASCII: length) { buffer in
+                var count = 0
+                func put(_ text: StaticString) {
+                    text.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
+                }
+                put(colon)
+                count += Self.write(rate, into: buffer, at: count)
+                put(times)
+                count += Self.write(base, into: buffer, at: count)
+                put(equals)
+                count += Self.write(amount, into: buffer, at: count)
+                return count
+            }
+        }
+    }
+
+    /// A credit's arithmetic, exactly as `CreditTrace.Arithmetic.text` words it.
+    mutating func creditArithmetic(_ name: StaticString?, _ arithmetic: CreditTrace.Arithmetic) {
+        switch arithmetic {
+        case .words(let words):
+            string(name, words)
+        case .wholeOrder(let net, let digits):
+            let net = ExactDecimal(significand: net, scale: digits)
+            let prefix: StaticString = "the whole order: net "
+            ascii(name, length: prefix.utf8CodeUnitCount + Self.decimalCapacity(net)) { buffer in
+                var count = 0
+                prefix.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
+                return count + Self.write(net, into: buffer, at: count)
+            }
+        }
+    }
+
+    /// Room for `decimal`'s `description`.
+    private static func decimalCapacity(_ decimal: ExactDecimal) -> Int {
+        decimal.scale > 0 ? decimal.textLength : decimal.description.utf8.count
+    }
+
+    /// Writes `decimal`'s `description` into `buffer` from `offset`; returns its length.
+    private static func write(_ decimal: ExactDecimal, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        let rest = UnsafeMutableBufferPointer(rebasing: buffer[offset...])
+        if decimal.scale > 0 { return decimal.write(into: rest) }
+        var count = 0
+        for byte in decimal.description.utf8 { rest[count] = byte; count += 1 }
+        return count
     }
 }

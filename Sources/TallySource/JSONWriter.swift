@@ -203,6 +203,22 @@ public struct JSONWriter: ~Copyable {
         count += 1
     }
 
+    /// A string value that starts with `text` (escaped as JSON needs) and goes on with at
+    /// most `length` bytes that `write` puts in place, returning how many it wrote: UTF-8
+    /// that needs no escaping (digits, punctuation, `×`), for words about amounts
+    /// (`pay …: 10% × 175.76 = 17.58`) without a `String` of them.
+    public mutating func string(_ name: StaticString?, _ text: String, thenASCII length: Int,
+                                _ write: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        key(name)
+        quoted(text)
+        count -= 1  // the closing quote: the ASCII bytes go inside the string
+        reserve(length + 1)
+        let written = write(UnsafeMutableBufferPointer(start: start + count, count: length))
+        count += min(max(written, 0), length)
+        start[count] = 34
+        count += 1
+    }
+
     /// A string member, or `null` when there is no value.
     public mutating func optionalString(_ name: StaticString?, _ value: String?) {
         key(name)

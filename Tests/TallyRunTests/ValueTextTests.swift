@@ -71,28 +71,39 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(Value.timestampText(far), "10000-01-01T00:00:00Z")
     }
 
-    /// Words put together in place equal the interpolated words: texts (non-ASCII too),
-    /// amounts of every sign and scale, whole and fractional rates.
-    func testTraceWordsEqualInterpolatedWords() {
+    /// A rate payment's arithmetic and a whole-order credit are kept as facts and worded
+    /// by the record writer in place: exactly the words `text` gives (which `tally explain`
+    /// and the rule tests read), for texts that need escaping or are not ASCII, amounts of
+    /// every sign and scale, whole and fractional rates.
+    func testArithmeticWrittenInPlaceIsItsText() {
         var random = SeededRandom(seed: 11)
-        for _ in 0..<2_000 {
-            let text = ["pay rates[referrer.kind] of credit.net", "", "pay 5 USD", "prime à l'unité ✓"][random.below(4)]
-            let rate = ExactDecimal(significand: Int64(random.below(100_000)) - 20_000, scale: random.below(5)).normalized
-            let scale = [0, 2, 3][random.below(3)]
-            let base = ExactDecimal(significand: Int64(random.below(1 << 30)) * (random.below(2) == 0 ? 1 : -1), scale: scale)
-            let amount = ExactDecimal(significand: random.below(2) == 0 ? Int64.max : Int64.min + 1, scale: scale)
-            let rateText = rate.description
-            let words = TraceWords.make(capacity: text.utf8.count + rateText.utf8.count + 2 * 42 + 16) { words in
-                words.add(text)
-                words.add(": ")
-                words.add(rateText)
-                words.add("% × ")
-                words.add(base)
-                words.add(" = ")
-                words.add(amount)
-            }
-            XCTAssertEqual(words, "\(text): \(rate)% × \(base) = \(amount)")
+        func quoted(_ text: String) -> String {
+            var bytes: [UInt8] = []
+            JSON.quote(text, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         }
+        for _ in 0..<2_000 {
+            let text = ["pay rates[referrer.kind] of credit.net", "", "pay 5 USD", "prime à l'unité ✓", "pay table[\"x\"]\t"][random.below(5)]
+            let points = ExactDecimal(significand: Int64(random.below(100_000)) - 20_000, scale: random.below(5))
+            let digits = [0, 2, 3][random.below(3)]
+            let base = Int64(random.below(1 << 30)) * (random.below(2) == 0 ? 1 : -1)
+            let amount = random.below(3) == 0 ? Int64(random.below(1000)) : (random.below(2) == 0 ? Int64.max : Int64.min + 1)
+            let payment = PaymentArithmetic.rate(payment: text, points: points, base: base, amount: amount, digits: digits)
+            XCTAssertEqual(payment.text, "\(text): \(points.normalized)% × \(ExactDecimal(significand: base, scale: digits)) = \(ExactDecimal(significand: amount, scale: digits))")
+            var writer = JSONWriter(capacity: 1)
+            writer.payment(nil, payment)
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), quoted(payment.text))
+            let credit = CreditTrace.Arithmetic.wholeOrder(net: base, digits: digits)
+            XCTAssertEqual(credit.text, "the whole order: net \(ExactDecimal(significand: base, scale: digits))")
+            var creditWriter = JSONWriter(capacity: 1)
+            creditWriter.creditArithmetic(nil, credit)
+            XCTAssertEqual(String(decoding: creditWriter.bytes, as: UTF8.self), quoted(credit.text))
+        }
+        // Words stay words.
+        var writer = JSONWriter()
+        writer.payment(nil, .words("pay 5 USD: 5.00"))
+        writer.creditArithmetic(nil, .words("net 10.00 split"))
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), #""pay 5 USD: 5.00","net 10.00 split""#)
     }
 
     /// The record writer gives exactly the JSON tree's text, escapes and far dates included.

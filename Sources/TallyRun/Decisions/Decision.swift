@@ -214,7 +214,41 @@ public struct CreditTrace: Sendable {
     public var net: Int64
     public var gross: Int64
     public var shipping: Int64
-    public var arithmetic: String
+    /// How the referrer's net was worked out, in words.
+    public var arithmetic: String {
+        get { arithmeticFacts.text }
+        set { arithmeticFacts = .words(newValue) }
+    }
+    /// The arithmetic as facts: renderers word a whole order in place (see `Arithmetic`).
+    public var arithmeticFacts: Arithmetic
+
+    /// The credit's arithmetic: words, or the facts of a credit that takes the whole order,
+    /// worded only when read or rendered (on the renderer's core, not while evaluating).
+    public enum Arithmetic: Sendable, Equatable {
+        case words(String)
+        /// `the whole order: net NET`, NET in minor units with `digits` decimals.
+        case wholeOrder(net: Int64, digits: Int)
+
+        public var text: String {
+            switch self {
+            case .words(let words): return words
+            case .wholeOrder(let net, let digits): return "the whole order: net " + ExactDecimal(significand: net, scale: digits).description
+            }
+        }
+    }
+
+    init(weight: String, share: String, net: Int64, gross: Int64, shipping: Int64, arithmetic: Arithmetic) {
+        self.weight = weight
+        self.share = share
+        self.net = net
+        self.gross = gross
+        self.shipping = shipping
+        self.arithmeticFacts = arithmetic
+    }
+
+    init(weight: String, share: String, net: Int64, gross: Int64, shipping: Int64, arithmetic: String) {
+        self.init(weight: weight, share: share, net: net, gross: gross, shipping: shipping, arithmetic: .words(arithmetic))
+    }
 }
 
 /// A fraud check that fired on this decision (or on one of its touches).
@@ -258,9 +292,33 @@ public struct RuleTrace: Sendable {
     /// The rule that replaced this one.
     public var replacedBy: String?
     public var amount: Int64?
-    /// The arithmetic of each pay clause.
-    public var arithmetic: [String]
+    /// The arithmetic of each pay clause, in words.
+    public var arithmetic: [String] {
+        get { payments.map(\.text) }
+        set { payments = newValue.map(PaymentArithmetic.words) }
+    }
+    /// The arithmetic of each pay clause as facts: renderers word rates in place.
+    public var payments: [PaymentArithmetic]
     public var location: String
+}
+
+/// One pay clause's arithmetic: words, or the facts of a rate paid on a base, worded only
+/// when read or rendered (on the renderer's core: the words of a rate payment, made while
+/// evaluating, were 3% of evaluating an order on the reference kit's medium data).
+public enum PaymentArithmetic: Sendable, Equatable {
+    case words(String)
+    /// `PAYMENT: RATE% × BASE = AMOUNT`: the clause as written, the rate in percent points,
+    /// base and amount in minor units with `digits` decimals.
+    case rate(payment: String, points: ExactDecimal, base: Int64, amount: Int64, digits: Int)
+
+    public var text: String {
+        switch self {
+        case .words(let words): return words
+        case .rate(let payment, let points, let base, let amount, let digits):
+            return payment + ": " + points.normalized.description + "% × " + ExactDecimal(significand: base, scale: digits).description
+                + " = " + ExactDecimal(significand: amount, scale: digits).description
+        }
+    }
 }
 
 /// An adjustment applied to a decision (a cap), in the decision's own trace.

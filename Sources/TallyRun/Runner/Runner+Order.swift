@@ -135,13 +135,9 @@ extension Runner {
             let shareText = AttributionText.share(credit.share)
             let creditTrace = CreditTrace(
                 weight: credit.weight.text, share: shareText, net: credit.net, gross: credit.gross, shipping: credit.shipping,
-                arithmetic: !traced ? ""
-                    : scratch.referrers.count == 1
-                    ? TraceWords.make(capacity: 21 + 42) { words in
-                        words.add("the whole order: net ")
-                        words.add(ExactDecimal(significand: orderView.net, scale: plan.currency.minorUnits))
-                    }
-                    : "net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))")
+                arithmetic: !traced ? .words("")
+                    : scratch.referrers.count == 1 ? .wholeOrder(net: orderView.net, digits: plan.currency.minorUnits)
+                    : .words("net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))"))
             // (Most programs have no touch checks: no arrays to gather nothing from.)
             let touchHolds = scratch.kept.allSatisfy({ $0.holds.isEmpty }) ? [] : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)

@@ -72,7 +72,7 @@ extension Runner {
         var anyMatched = false
         for (index, rule) in plan.rules.enumerated() {
             var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
-                                  amount: nil, arithmetic: [], location: rule.location)
+                                  amount: nil, payments: [], location: rule.location)
             if !kind.candidates[index] {
                 guard full else { continue }
                 trace.outcome = .notMatched
@@ -105,18 +105,18 @@ extension Runner {
                 continue
             }
             var total: Int64 = 0
-            var arithmetic: [String] = []
+            var arithmetic: [PaymentArithmetic] = []
             for payment in rule.payments {
-                let (amount, text) = pay(payment, &scope, rule: index, decision: decision, readings: readings)
+                let (amount, facts) = pay(payment, &scope, rule: index, decision: decision, readings: readings)
                 total += amount
-                if traced { arithmetic.append(text) }
+                if traced { arithmetic.append(facts) }
             }
             scratch.matched[index] = true
             scratch.amount[index] = total
             anyMatched = true
             guard traced else { continue }
             trace.amount = total
-            trace.arithmetic = arithmetic
+            trace.payments = arithmetic
             scratch.traceOf[index] = traces.count
             traces.append(trace)
         }
@@ -167,9 +167,9 @@ extension Runner {
         return rules
     }
 
-    /// One pay clause's amount and its arithmetic in words.
-    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, decision: String, readings: [Int: TierReading]) -> (Int64, String) {
-        guard let credit = scope.credit else { return (0, "") }
+    /// One pay clause's amount and its arithmetic (empty words without a trace).
+    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, decision: String, readings: [Int: TierReading]) -> (Int64, PaymentArithmetic) {
+        guard let credit = scope.credit else { return (0, .words("")) }
         // Without a trace the arithmetic is never read: no words are built.
         let explain = traceDetail != .none
         let share = credit.share
@@ -195,33 +195,24 @@ extension Runner {
             scope.line = nil
             let amount = (total * share).roundedHalfEven
             let sum = explain ? money(Fraction(total.numerator, total.denominator)) : ""
-            return (amount, explain ? "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(sum)" + (whole ? "" : "\(shareText) = \(money(amount))") : "")
+            return (amount, .words(explain ? "\(payment.text): \(count) line\(count == 1 ? "" : "s") matched, \(sum)" + (whole ? "" : "\(shareText) = \(money(amount))") : ""))
         }
         switch payment.amount {
         case .fixed(let code):
-            guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, "\(payment.text): no amount") }
+            guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, .words("\(payment.text): no amount")) }
             let amount = (Fraction(value) * share).roundedHalfEven
-            return (amount, explain ? "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))") : "")
+            return (amount, .words(explain ? "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))") : ""))
         case .rate(.tiers(let index), let base):
-            guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, "\(payment.text): no base") }
-            return tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
+            guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, .words("\(payment.text): no base")) }
+            let (amount, words) = tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
+            return (amount, .words(words))
         case .rate(let rate, let base):
-            guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, "\(payment.text): no base") }
-            guard let points = ratePoints(rate, scope, readings) else { return (0, "\(payment.text): no rate for this referrer (0.00)") }
+            guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, .words("\(payment.text): no base")) }
+            guard let points = ratePoints(rate, scope, readings) else { return (0, .words("\(payment.text): no rate for this referrer (0.00)")) }
             let amount = Interpreter.percentOf(value, points)
-            guard explain else { return (amount, "") }
-            let digits = plan.currency.minorUnits
-            let rate = points.normalized.description
-            let words = TraceWords.make(capacity: payment.text.utf8.count + rate.utf8.count + 2 * 42 + 16) { words in
-                words.add(payment.text)
-                words.add(": ")
-                words.add(rate)
-                words.add("% × ")
-                words.add(ExactDecimal(significand: value, scale: digits))
-                words.add(" = ")
-                words.add(ExactDecimal(significand: amount, scale: digits))
-            }
-            return (amount, words)
+            guard explain else { return (amount, .words("")) }
+            // Facts: the renderer words them (see `PaymentArithmetic`).
+            return (amount, .rate(payment: payment.text, points: points, base: value, amount: amount, digits: plan.currency.minorUnits))
         }
     }
 
