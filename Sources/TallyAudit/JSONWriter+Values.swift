@@ -42,18 +42,10 @@ extension JSONWriter {
     mutating func beyondLookback(_ name: StaticString?, age: Int64, lookback: Int64) {
         let length = 64 + 2 * Value.durationCapacity
         ascii(name, length: length) { buffer in
-            var count = 0
-            func put(_ text: StaticString) {
-                text.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
-            }
-            func duration(_ seconds: Int64) {
-                count += Value.durationBytes(seconds, into: UnsafeMutableBufferPointer(rebasing: buffer[count...]))
-            }
-            put("older than the lookback: ")
-            duration(age)
-            put(" before the order, lookback ")
-            duration(lookback)
-            return count
+            var count = buffer.put("older than the lookback: ", at: 0)
+            count += Value.durationBytes(age, into: UnsafeMutableBufferPointer(rebasing: buffer[count...]))
+            count = buffer.put(" before the order, lookback ", at: count)
+            return count + Value.durationBytes(lookback, into: UnsafeMutableBufferPointer(rebasing: buffer[count...]))
         }
     }
 
@@ -71,17 +63,12 @@ extension JSONWriter {
                 + colon.utf8CodeUnitCount + times.utf8CodeUnitCount + equals.utf8CodeUnitCount
             // (`×` is not ASCII, but it is valid UTF-8 that JSON needs no escape for.)
             string(name, payment, thenASCII: length) { buffer in
-                var count = 0
-                func put(_ text: StaticString) {
-                    text.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
-                }
-                put(colon)
+                var count = buffer.put(colon, at: 0)
                 count += Self.write(rate, into: buffer, at: count)
-                put(times)
+                count = buffer.put(times, at: count)
                 count += Self.write(base, into: buffer, at: count)
-                put(equals)
-                count += Self.write(amount, into: buffer, at: count)
-                return count
+                count = buffer.put(equals, at: count)
+                return count + Self.write(amount, into: buffer, at: count)
             }
         }
     }
@@ -95,8 +82,7 @@ extension JSONWriter {
             let net = ExactDecimal(significand: net, scale: digits)
             let prefix: StaticString = "the whole order: net "
             ascii(name, length: prefix.utf8CodeUnitCount + Self.decimalCapacity(net)) { buffer in
-                var count = 0
-                prefix.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
+                let count = buffer.put(prefix, at: 0)
                 return count + Self.write(net, into: buffer, at: count)
             }
         }

@@ -41,15 +41,6 @@ extension RowImporter {
             loader.ledgers.counts[file].read += read
             loader.accept(file, rows: accepted)
         }
-        /// A row the fast path does not take, through the general importer (with the
-        /// table handed back for it), so its reject reasons are the general ones.
-        func general(_ row: CSVReader.Row) {
-            loader.ledgers.clicks = clicks
-            clicks = ClickTable()
-            importRow(table.row(from: row), counted: true)
-            clicks = loader.ledgers.clicks
-            loader.ledgers.clicks = ClickTable()
-        }
         rows: while true {
             // Rows are read in place from the reader's buffer. Outcome: true, taken;
             // false, an exact duplicate; nil, a plain line this path does not take (it
@@ -105,13 +96,25 @@ extension RowImporter {
                 read += 1
             case .some(.none):
                 read += 1
-                if let fallback { general(fallback) }
+                if let fallback { importGeneral(fallback, clicks: &clicks) }
             case nil:
                 guard reader.next(into: &csvRow) else { break rows }
                 read += 1
-                general(csvRow)
+                importGeneral(csvRow, clicks: &clicks)
             }
         }
         if duplicates.wentBackInTime { loader.clicksOutOfOrder = true }
+    }
+
+    /// A row the fast path does not take, through the general importer (with the table
+    /// handed back for it), so its reject reasons are the general ones. (A method, not a
+    /// local function: one capturing the table made every row's access to it a checked
+    /// one at run time, three calls into the runtime per row.)
+    private mutating func importGeneral(_ row: CSVReader.Row, clicks: inout ClickTable) {
+        loader.ledgers.clicks = clicks
+        clicks = ClickTable()
+        importRow(table.row(from: row), counted: true)
+        clicks = loader.ledgers.clicks
+        loader.ledgers.clicks = ClickTable()
     }
 }

@@ -50,14 +50,8 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
     public static func durationBytes(_ seconds: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         precondition(buffer.count >= durationCapacity, "a duration needs \(durationCapacity) bytes")
         var count = 0
-        func put(_ bytes: StaticString) {
-            bytes.withUTF8Buffer { for byte in $0 { buffer[count] = byte; count += 1 } }
-        }
-        if seconds == 0 {
-            put("0 seconds")
-            return count
-        }
-        if seconds < 0 { put("-") }
+        if seconds == 0 { return buffer.put("0 seconds", at: 0) }
+        if seconds < 0 { count = buffer.put("-", at: count) }
         var rest = seconds.magnitude
         var first = true
         for (unit, size) in durationUnits where rest >= size {
@@ -65,7 +59,7 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
             if size == 604_800, rest % size != 0 { continue }
             let amount = rest / size
             rest -= amount * size
-            if !first { put(" ") }
+            if !first { count = buffer.put(" ", at: count) }
             first = false
             let start = count
             var digits = amount
@@ -80,7 +74,7 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
                 low += 1
                 high -= 1
             }
-            put(amount == 1 ? unit.singular : unit.plural)
+            count = buffer.put(amount == 1 ? unit.singular : unit.plural, at: count)
         }
         return count
     }
