@@ -250,14 +250,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// faults and copies less, see `LedgerLoader.loadClicks`). Capacity that is never
     /// written takes no memory.
     mutating func reserveCapacity(_ total: Int) {
-        func reserve<T>(_ column: inout [T]) {
-            guard column.capacity < total else { return }
-            column.reserveCapacity(total)
-            let bytes = column.capacity * MemoryLayout<T>.stride
-            column.withUnsafeMutableBufferPointer { buffer in
-                if let base = buffer.baseAddress { HugePages.advise(UnsafeMutableRawBufferPointer(start: base, count: bytes)) }
-            }
-        }
+        func reserve<T>(_ column: inout [T]) { HugePages.reserve(&column, capacity: total) }
         reserve(&at)
         reserve(&referrers)
         reserve(&customerIndexes)

@@ -146,7 +146,7 @@ public struct Runner {
     mutating func run() {
         // Sized once: growing these by doubling copied them again and again (memmove and
         // page faults were a third of evaluating the reference kit's large data).
-        result.decisions.reserveCapacity(ledgers.orders.count)
+        HugePages.reserve(&result.decisions, capacity: ledgers.orders.count)
         decided.reserveCapacity(ledgers.refunds.count)
         clickingCustomers = Array(repeating: CustomerState(), count: ledgers.clicks.customerCount)
         customerClicks = CustomerClicks(ledgers.clicks, noCustomer: noCustomer)
