@@ -5,6 +5,8 @@ import TallyValues
 /// Evaluates compiled code against a scope.
 struct Interpreter {
     let plan: Plan
+    /// The ledger's referrers, which a scope names by index.
+    let referrers: [Referrer]
 
     func evaluate(_ code: Code, _ scope: Scope) -> Value {
         switch code {
@@ -113,13 +115,13 @@ struct Interpreter {
             }
         case .referrer(let field):
             guard let referrer = scope.referrer else { return .missing }
-            return referrerField(field, referrer)
+            return referrerField(field, Int(referrer))
         case .touchReferrer(let field):
-            guard let touch = scope.touch, let referrer = scope.referrer, referrer.index == touch.referrer else { return .missing }
-            return referrerField(field, referrer)
+            guard let touch = scope.touch, let referrer = scope.referrer, referrer == touch.referrer else { return .missing }
+            return referrerField(field, Int(referrer))
         case .referrerExtra(let index):
-            guard let referrer = scope.referrer, index < referrer.extras.count else { return .missing }
-            switch referrer.extras[index] {
+            guard let referrer = scope.referrer.map(Int.init), index < referrers[referrer].extras.count else { return .missing }
+            switch referrers[referrer].extras[index] {
             case .missing: return .missing
             case .string(let text): return .string(text)
             case .number(let value): return .number(value)
@@ -204,15 +206,16 @@ struct Interpreter {
         }
     }
 
-    func referrerField(_ field: ReferrerField, _ referrer: Referrer) -> Value {
+    /// A field of the referrer at `index`, read in place.
+    func referrerField(_ field: ReferrerField, _ index: Int) -> Value {
         switch field {
-        case .id: return .string(referrer.id)
-        case .name: return .string(referrer.name)
-        case .kind: return .string(referrer.kind)
-        case .tier: return .string(referrer.tier)
-        case .email: return .string(referrer.email)
-        case .status: return .string(referrer.status)
-        case .joined: return referrer.joined.map(Value.date) ?? .missing
+        case .id: return .string(referrers[index].id)
+        case .name: return .string(referrers[index].name)
+        case .kind: return .string(referrers[index].kind)
+        case .tier: return .string(referrers[index].tier)
+        case .email: return .string(referrers[index].email)
+        case .status: return .string(referrers[index].status)
+        case .joined: return referrers[index].joined.map(Value.date) ?? .missing
         }
     }
 

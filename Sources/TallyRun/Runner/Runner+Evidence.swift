@@ -131,7 +131,7 @@ extension Runner {
     func screenTouch(_ touch: Touch, click: Click, order: OrderView, customer: CustomerFacts)
         -> (rejection: (reason: String, text: String)?, holds: [FraudTrace]) {
         guard !plan.touchChecks.isEmpty else { return (nil, []) }
-        let scope = Scope(order: order, customer: customer, referrer: ledgers.referrers[Int(click.referrer)], touch: touch, click: click,
+        let scope = Scope(order: order, customer: customer, referrer: click.referrer, touch: touch, click: click,
                           credit: nil, line: nil, now: click.at, aggregates: aggregates)
         var holds: [FraudTrace] = []
         for check in plan.touchChecks where interpreter.evaluate(check.condition, scope).isTrueValue {

@@ -128,9 +128,9 @@ extension Runner {
         }
 
         for (position, referrerIndex) in scratch.referrers.enumerated() {
-            let referrer = ledgers.referrers[Int(referrerIndex)]
+            let referrerID = ledgers.referrers[Int(referrerIndex)].id
             let credit = scratch.credits[position]
-            var scope = Scope(order: orderView, customer: customer, referrer: referrer, touch: nil, click: nil, credit: credit,
+            var scope = Scope(order: orderView, customer: customer, referrer: referrerIndex, touch: nil, click: nil, credit: credit,
                               line: nil, now: order.at, aggregates: aggregates)
             let shareText = AttributionText.share(credit.share)
             let creditTrace = CreditTrace(
@@ -142,7 +142,7 @@ extension Runner {
             let touchHolds = scratch.kept.allSatisfy({ $0.holds.isEmpty }) ? [] : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
-                id: "\(order.id)/\(referrer.id)", order: order.id, referrer: referrer.id, referrerIndex: referrerIndex,
+                id: "\(order.id)/\(referrerID)", order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
                 orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
                 reason: nil, lines: [],
                 trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,

@@ -55,8 +55,8 @@ extension Runner {
     /// then `replaces`. Returns the paid lines and a trace entry for every rule.
     mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
         guard let referrer = scope.referrer, let order = scope.order, let credit = scope.credit else { return ([], []) }
-        let readings = advanceTiers(referrer: referrer.index, order: order, credit: credit, customer: scope.customer?.id ?? "")
-        let kind = rulesFor(referrer)
+        let readings = advanceTiers(referrer: referrer, order: order, credit: credit, customer: scope.customer?.id ?? "")
+        let kind = rulesFor(referrer: referrer)
         var traces: [RuleTrace] = []
         traces.reserveCapacity(plan.rules.count)
         // `full` traces every rule; `decisive` only those that matched; `none` none.
@@ -148,16 +148,16 @@ extension Runner {
 
     /// The rules `referrer`'s kind can match, by rule index, and the kind as a trace shows
     /// it: worked out once per kind, not for every decision, and kept by referrer index.
-    mutating func rulesFor(_ referrer: Referrer) -> KindRules {
-        let slot = Int(referrer.index)
+    mutating func rulesFor(referrer index: Int32) -> KindRules {
+        let slot = Int(index)
         if slot < referrerKindRules.count, let known = referrerKindRules[slot] { return known }
-        let rules = rulesFor(kind: referrer.kind)
+        let rules = rulesFor(kind: ledgers.referrers[slot].kind)
         if slot >= referrerKindRules.count { referrerKindRules += Array(repeating: nil, count: slot + 1 - referrerKindRules.count) }
         referrerKindRules[slot] = rules
         return rules
     }
 
-    /// The rules a referrer kind can match (see `rulesFor(_:)`).
+    /// The rules a referrer kind can match (see `rulesFor(referrer:)`).
     mutating func rulesFor(kind: String) -> KindRules {
         if let known = kindRules[kind] { return known }
         var candidates = Array(repeating: false, count: plan.rules.count)

@@ -122,7 +122,7 @@ public struct Runner {
         self.plan = plan
         self.ledgers = ledgers
         self.asOf = asOf
-        self.interpreter = Interpreter(plan: plan)
+        self.interpreter = Interpreter(plan: plan, referrers: ledgers.referrers)
         self.kindConditionTexts = plan.rules.map { rule in
             let kinds = rule.kinds ?? []
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
@@ -170,11 +170,11 @@ public struct Runner {
         // the state without asking ahead was half of `process`'s own time.)
         if orders.count > 0 { ledgers.clicks.prefetchCustomerNumber(of: orders[0].customer) }
         if orders.count > 1 { ledgers.clicks.prefetchCustomerNumber(of: orders[1].customer) }
-        var nextNumber = orders.first.map { customerNumberAhead(of: $0) }
+        var nextNumber = orders.isEmpty ? nil : customerNumberAhead(of: orders[0].customer)
         for index in orders.indices {
             let number = nextNumber ?? nil
             if index + 2 < orders.count { ledgers.clicks.prefetchCustomerNumber(of: orders[index + 2].customer) }
-            nextNumber = index + 1 < orders.count ? customerNumberAhead(of: orders[index + 1]) : nil
+            nextNumber = index + 1 < orders.count ? customerNumberAhead(of: orders[index + 1].customer) : nil
             if orders[index].at > asOf {
                 result.ordersAfterAsOf += 1
                 continue
@@ -185,10 +185,11 @@ public struct Runner {
         }
     }
 
-    /// The clicks table's number for `order`'s customer key, with the customer's state
-    /// and where their clicks start asked for (see `run`).
-    func customerNumberAhead(of order: Order) -> Int? {
-        guard let number = ledgers.clicks.customerNumber(of: order.customer) else { return nil }
+    /// The clicks table's number for an order's customer key, with the customer's state
+    /// and where their clicks start asked for (see `run`). (The key, not the order: an
+    /// order passed here was copied, a tenth of a million retains on the large data.)
+    func customerNumberAhead(of customer: String) -> Int? {
+        guard let number = ledgers.clicks.customerNumber(of: customer) else { return nil }
         customerClicks?.prefetch(number)
         clickingCustomers.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
         return number
