@@ -41,7 +41,18 @@ struct CustomerFacts {
 
 /// One piece of evidence for an order.
 struct Touch {
-    enum Evidence: String { case coupon, click, survey }
+    enum Evidence: String {
+        case coupon, click, survey
+
+        /// The evidence class as one bit of a set of them.
+        var bit: UInt8 {
+            switch self {
+            case .coupon: return 1
+            case .click: return 2
+            case .survey: return 4
+            }
+        }
+    }
     var evidence: Evidence
     var at: Timestamp
     var referrer: Int32

@@ -61,7 +61,7 @@ extension Runner {
         // Evidence, screening, priority: `kept` holds the touches that compete for credit.
         var traces = gatherTouches(order, orderView, customer, clickCustomer: clickCustomer, into: &scratch.kept)
         prioritise(&scratch.kept, &traces)
-        if let coupon = scratch.kept.first(where: { $0.evidence == .coupon }) { orderView.coupon = coupon.code }
+        if let coupon = scratch.kept.indices.first(where: { scratch.kept[$0].evidence == .coupon }) { orderView.coupon = scratch.kept[coupon].code }
         recordOrderAggregates(order, orderView)
         guard !scratch.kept.isEmpty else {
             result.unattributed.append(order.id)
@@ -72,11 +72,12 @@ extension Runner {
         AttributionModel.weights(plan.attribution.model, touches: scratch.kept, at: order.at.secondsSinceEpoch, into: &scratch.weights)
         // Summed by a search of the few referrers so far (a dictionary per order was a
         // twentieth of evaluating one).
-        for (touch, weight) in zip(scratch.kept, scratch.weights) {
-            if let position = scratch.referrers.firstIndex(of: touch.referrer) {
+        for index in scratch.kept.indices {
+            let referrer = scratch.kept[index].referrer, weight = scratch.weights[index]
+            if let position = scratch.referrers.firstIndex(of: referrer) {
                 scratch.referrerWeights[position] = scratch.referrerWeights[position] + weight
             } else {
-                scratch.referrers.append(touch.referrer)
+                scratch.referrers.append(referrer)
                 scratch.referrerWeights.append(weight)
             }
         }
@@ -139,7 +140,8 @@ extension Runner {
                     : scratch.referrers.count == 1 ? .wholeOrder(net: orderView.net, digits: plan.currency.minorUnits)
                     : .words("net \(money(orderView.net)) split by weight \(credit.weight.decimal) of \(totalWeight.decimal) (largest remainder) = \(money(credit.net))"))
             // (Most programs have no touch checks: no arrays to gather nothing from.)
-            let touchHolds = scratch.kept.allSatisfy({ $0.holds.isEmpty }) ? [] : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
+            let touchHolds = !scratch.kept.indices.contains(where: { !scratch.kept[$0].holds.isEmpty }) ? []
+                : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
                 id: "\(order.id)/\(referrerID)", order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
