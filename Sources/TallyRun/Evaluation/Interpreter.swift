@@ -48,22 +48,23 @@ struct Interpreter {
         case .call(let function, let arguments):
             return call(function, arguments.map { evaluate($0, scope) })
         case .lookup(let index, let keys):
-            let table = plan.tables[index]
-            let row: (keys: [Value], value: Value)?
-            // One or two keys (nearly every table) compared without an array of them: a
-            // rate by kind and tier is looked up for every decision.
+            // One or two keys (nearly every table) compared without an array of them, and
+            // the rows read in place (`rows.first { … }` copied each row it passed): a rate
+            // by kind and tier is looked up for every decision.
+            let rows = plan.tables[index].rows
+            let row: Int?
             switch keys.count {
             case 1:
                 let key = evaluate(keys[0], scope)
-                row = table.rows.first { $0.keys.count == 1 && $0.keys[0] == key }
+                row = rows.indices.first { rows[$0].keys.count == 1 && rows[$0].keys[0] == key }
             case 2:
                 let first = evaluate(keys[0], scope), second = evaluate(keys[1], scope)
-                row = table.rows.first { $0.keys.count == 2 && $0.keys[0] == first && $0.keys[1] == second }
+                row = rows.indices.first { rows[$0].keys.count == 2 && rows[$0].keys[0] == first && rows[$0].keys[1] == second }
             default:
                 let values = keys.map { evaluate($0, scope) }
-                row = table.rows.first { $0.keys == values }
+                row = rows.indices.first { rows[$0].keys == values }
             }
-            return row?.value ?? table.fallback ?? .missing
+            return row.map { rows[$0].value } ?? plan.tables[index].fallback ?? .missing
         case .aggregate(let index, let key):
             guard let indexes = scope.aggregates else { return .missing }
             return indexes.value(of: plan.aggregates[index], index: index, key: evaluate(key, scope), at: scope.now)

@@ -54,8 +54,13 @@ extension Runner {
     /// Evaluates every rule for one decision: effective window, conditions, payments,
     /// then `replaces`. Returns the paid lines and a trace entry for every rule.
     mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
-        guard let referrer = scope.referrer, let order = scope.order, let credit = scope.credit else { return ([], []) }
-        let readings = advanceTiers(referrer: referrer, order: order, credit: credit, customer: scope.customer?.id ?? "")
+        guard let referrer = scope.referrer, scope.order != nil, let credit = scope.credit else { return ([], []) }
+        // The order's view and the plan's rules are read in place: binding them (`let
+        // order = scope.order`, `for rule in plan.rules`) copied each for every decision,
+        // retaining every string and array they hold.
+        let at = scope.order!.order.at
+        let readings = plan.tiers.isEmpty ? [:]
+            : advanceTiers(referrer: referrer, order: scope.order!, credit: credit, customer: scope.customer?.id ?? "")
         let kind = rulesFor(referrer: referrer)
         var traces: [RuleTrace] = []
         traces.reserveCapacity(plan.rules.count)
@@ -70,9 +75,10 @@ extension Runner {
         scratch.reset(rules: plan.rules.count)
         defer { ruleScratch = scratch }
         var anyMatched = false
-        for (index, rule) in plan.rules.enumerated() {
-            var trace = RuleTrace(rule: rule.id, title: rule.title, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil,
-                                  amount: nil, payments: [], location: rule.location)
+        let rules = plan.rules
+        for index in rules.indices {
+            var trace = RuleTrace(rule: rules[index].id, title: rules[index].title, outcome: .paid, failed: nil, label: nil, saw: [],
+                                  replacedBy: nil, amount: nil, payments: [], location: rules[index].location)
             if !kind.candidates[index] {
                 guard full else { continue }
                 trace.outcome = .notMatched
@@ -81,23 +87,23 @@ extension Runner {
                 traces.append(trace)
                 continue
             }
-            let at = order.order.at
-            if (rule.effectiveFrom.map { at < $0 } ?? false) || (rule.effectiveUntil.map { at >= $0 } ?? false) {
+            if (rules[index].effectiveFrom.map { at < $0 } ?? false) || (rules[index].effectiveUntil.map { at >= $0 } ?? false) {
                 guard full else { continue }
                 trace.outcome = .notEffective
-                trace.failed = "effective \(rule.effectiveText ?? "")"
+                trace.failed = "effective \(rules[index].effectiveText ?? "")"
                 trace.saw = [("order.at", Value.timestampText(at))]
                 traces.append(trace)
                 continue
             }
             var failed = false
-            for condition in rule.conditions where !interpreter.evaluate(condition.code, scope).isTrueValue {
+            let conditions = rules[index].conditions
+            for place in conditions.indices where !interpreter.evaluate(conditions[place].code, scope).isTrueValue {
                 failed = true
                 guard full else { break }
                 trace.outcome = .notMatched
-                trace.failed = condition.text
-                trace.label = condition.label
-                trace.saw = TraceValues.saw(condition.code, scope, interpreter: interpreter)
+                trace.failed = conditions[place].text
+                trace.label = conditions[place].label
+                trace.saw = TraceValues.saw(conditions[place].code, scope, interpreter: interpreter)
                 break
             }
             if failed {
@@ -106,8 +112,10 @@ extension Runner {
             }
             var total: Int64 = 0
             var arithmetic: [PaymentArithmetic] = []
-            for payment in rule.payments {
-                let (amount, facts) = pay(payment, &scope, rule: index, decision: decision, readings: readings)
+            let payments = rules[index].payments
+            if traced { arithmetic.reserveCapacity(payments.count) }
+            for place in payments.indices {
+                let (amount, facts) = pay(payments[place], &scope, rule: index, decision: decision, readings: readings)
                 total += amount
                 if traced { arithmetic.append(facts) }
             }
@@ -141,7 +149,7 @@ extension Runner {
         }
         if !pendingTierPayments.isEmpty {
             let survivors = Set(plan.rules.indices.filter { scratch.matched[$0] && scratch.replacedBy[$0] < 0 })
-            commitRetroactiveTiers(survivors: survivors, order: order)
+            commitRetroactiveTiers(survivors: survivors, order: scope.order!)
         }
         return (lines, traces)
     }
