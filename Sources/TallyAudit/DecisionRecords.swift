@@ -370,15 +370,37 @@ public struct DecisionLog: Sendable {
         /// some 100 MB more at the peak).
         private let inFlight = DispatchSemaphore(value: StreamLimits.batchesInFlight)
 
+        /// Batches rendered and not yet let go of (see `releaseRendered`). Guarded by
+        /// `renderedLock`.
+        private var rendered: [[Decision]] = []
+        private let renderedLock = NSLock()
+
+        /// Lets go of the batches the renderer is done with, on the calling thread: the
+        /// runner's, which made them. (Freed on the renderer's thread, every string and
+        /// array of a trace went back to the runner's malloc arena under its lock, and the
+        /// two threads kept waiting on each other: 450,000 futex calls and a fifth of the
+        /// run stage idle on both cores, on the reference kit's large data; now some 4,000.)
+        private func releaseRendered() {
+            var done: [[Decision]] = []
+            renderedLock.lock()
+            swap(&done, &rendered)
+            renderedLock.unlock()
+            done.removeAll()
+        }
+
         private func handOver() {
             let decisions = batch
             batch = []
             batch.reserveCapacity(256)
+            releaseRendered()
             inFlight.wait()
             queue.async {
                 var writer = JSONWriter(capacity: 4096)
                 for decision in decisions { self.log.chain(decision, using: &writer) }
                 self.log.decisions += decisions.count
+                self.renderedLock.lock()
+                self.rendered.append(decisions)
+                self.renderedLock.unlock()
                 self.inFlight.signal()
             }
         }
@@ -388,6 +410,7 @@ public struct DecisionLog: Sendable {
         public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
             handOver()
             queue.sync {}
+            releaseRendered()
             log.append(decisions: [], adjustments: adjustments)
             return log
         }
