@@ -44,6 +44,18 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual((0..<reordered.count).map { reordered[$0] }, (written + written).reversed())
     }
 
+    func testNumericIdsAreWrittenAsDecimalText() {
+        var numbers: [Int64] = [0, 1, 9, 10, 99, 100, 999_999_999_999_999, 1_000_000_000_000_000, Int64.max - 1, Int64.max]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            numbers += [power - 1, power, power + 1]
+        }
+        var random = SystemRandomNumberGenerator()
+        numbers += (0..<1_000).map { _ in Int64.random(in: 0...Int64.max, using: &random) >> Int64.random(in: 0...62, using: &random) }
+        for number in numbers { XCTAssertEqual(ClickIDs.text(of: number), String(number)) }
+    }
+
     func testIdsThatCountUpAreKeptAsTheirFirstNumberAndComeBackAsWritten() {
         func texts(_ ids: ClickIDs) -> [String] { (0..<ids.count).map { ids[$0] } }
         var counting = ClickIDs()

@@ -52,6 +52,24 @@ public struct Decision: Sendable {
         }
     }
 
+    /// `ORDER/REFERRER`, the id of a decision, made at its exact length in one go
+    /// (interpolated, it grew as it went: 3% of evaluating an order).
+    static func id(order: String, referrer: String) -> String {
+        var order = order, referrer = referrer
+        return order.withUTF8 { orderBytes in
+            referrer.withUTF8 { referrerBytes in
+                String(unsafeUninitializedCapacity: orderBytes.count + 1 + referrerBytes.count) { buffer in
+                    var count = 0
+                    for byte in orderBytes { buffer[count] = byte; count += 1 }
+                    buffer[count] = 47  // "/"
+                    count += 1
+                    for byte in referrerBytes { buffer[count] = byte; count += 1 }
+                    return count
+                }
+            }
+        }
+    }
+
     /// The fraud checks that fired (`trace.fraud`), read without building a trace.
     public var fraudChecks: [FraudTrace] {
         switch storedTrace {

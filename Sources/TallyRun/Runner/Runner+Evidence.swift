@@ -113,14 +113,15 @@ extension Runner {
         // an order on the reference kit's medium data).
         var present: UInt8 = 0
         for index in touches.indices { present |= touches[index].evidence.bit }
-        guard let strongest = order.first(where: { name in Touch.Evidence(rawValue: name).map { present & $0.bit != 0 } ?? false }),
-              let strongestEvidence = Touch.Evidence(rawValue: strongest) else {
+        guard let rank = evidenceRanking.firstIndex(where: { $0.map { present & $0.bit != 0 } ?? false }),
+              let strongestEvidence = evidenceRanking[rank] else {
             for index in traces.indices where traces[index].isKept {
                 traces[index].excluded = "`\(traces[index].evidence)` is not listed under `evidence`"
             }
             touches.removeAll(keepingCapacity: true)
             return
         }
+        let strongest = order[rank]
         for index in traces.indices where traces[index].isKept && traces[index].evidence != strongest {
             traces[index].excluded = order.contains(traces[index].evidence)
                 ? "weaker evidence: `\(strongest)` is present and ranks higher"

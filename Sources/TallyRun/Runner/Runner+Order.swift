@@ -144,7 +144,7 @@ extension Runner {
                 : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
-                id: "\(order.id)/\(referrerID)", order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
+                id: Decision.id(order: order.id, referrer: referrerID), order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
                 orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
                 reason: nil, lines: [],
                 trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,

@@ -87,6 +87,8 @@ public struct Runner {
     var referrerKindRules: [KindRules?] = []
     /// Per rule: its kind condition in words, for the traces of other kinds.
     let kindConditionTexts: [String]
+    /// The plan's `evidence` ranking as evidence classes (nil for a name no touch has).
+    let evidenceRanking: [Touch.Evidence?]
 
     struct KindRules {
         var candidates: [Bool]
@@ -127,6 +129,7 @@ public struct Runner {
             let kinds = rule.kinds ?? []
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
         }
+        self.evidenceRanking = plan.attribution.evidence.map(Touch.Evidence.init(rawValue:))
         self.result = RunResult(asOf: asOf)
         var refunded = Array(repeating: false, count: ledgers.orders.count)
         for refund in ledgers.refunds { refunded[refund.orderPosition] = true }
