@@ -5,7 +5,14 @@ import TallyValues
 /// An order as rules see it: amounts converted to the program currency.
 struct OrderView {
     var order: Order
-    var lines: [LineView]
+    /// The lines converted, or nil when they are the order's own amounts (the order is in
+    /// the program currency): made only when a per-line payment reads them (an array per
+    /// order was 2% of evaluating one).
+    var convertedLines: [LineView]?
+    /// The lines as rules see them.
+    var lines: [LineView] {
+        convertedLines ?? order.lines.map { LineView(line: $0, price: $0.price, amount: $0.amount, discount: $0.discount) }
+    }
     var gross: Int64
     var discount: Int64
     var net: Int64

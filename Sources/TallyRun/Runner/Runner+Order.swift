@@ -20,10 +20,17 @@ extension Runner {
             if scale < 0 { for _ in 0..<(-scale) { value = value * Fraction(10) } }
             return rate == nil && scale == 0 ? minor : value.roundedHalfEven
         }
+        guard rate != nil || scale != 0 else {
+            // The program's currency: every amount is the order's own.
+            let gross = order.gross, discount = order.discount
+            return OrderView(order: order, convertedLines: nil, gross: gross, discount: discount, net: gross - discount,
+                             shipping: order.shipping, tax: order.tax, giftWrap: order.giftWrap,
+                             localDate: localDate, coupon: "", rate: nil)
+        }
         let lines = order.lines.map { LineView(line: $0, price: convert($0.price), amount: convert($0.amount), discount: convert($0.discount)) }
         let gross = lines.reduce(0) { $0 + $1.amount }
         let discount = lines.reduce(convert(order.orderDiscount)) { $0 + $1.discount }
-        return OrderView(order: order, lines: lines, gross: gross, discount: discount, net: gross - discount,
+        return OrderView(order: order, convertedLines: lines, gross: gross, discount: discount, net: gross - discount,
                          shipping: convert(order.shipping), tax: convert(order.tax), giftWrap: convert(order.giftWrap),
                          localDate: localDate, coupon: "", rate: rate)
     }
