@@ -272,16 +272,16 @@ public struct LedgerLoader {
         guard sources.count == 1, let (file, source) = sources.first, source.format == .csv || source.format == .tsv,
               let table = try? table(source), table.isDelimited, !table.hasConstants, let atColumn = table.headerColumn(of: "at") else { return nil }
         // The orders' core takes the second part once the orders are in. A byte of orders
-        // costs about 8 of clicks, counting the clicks' core's pass to find the cut
-        // (reference kit, large: 74 MB of orders, refunds and surveys in 2.6 s against
-        // 5.5-6 s per 2 GB of clicks, sharing the cores with the inputs' digest); the
+        // costs about 11 of clicks, counting the clicks' core's pass to find the cut
+        // (reference kit, large: 74 MB of orders, refunds and surveys in 2.5 s against
+        // some 5 s per 2 GB of clicks, sharing the cores with the inputs' digest); the
         // first part is what leaves both cores equally busy.
         func size(_ path: String) -> Double {
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0
         }
         let clicks = size(source.path)
         let others = project.ledgers.filter { [.orders, .refunds, .surveys, .resolutions].contains($0.kind) }.reduce(0) { $0 + size($1.path) }
-        let fraction = min(1, (clicks + 8 * others) / 2 / max(clicks, 1))
+        let fraction = min(1, (clicks + 11 * others) / 2 / max(clicks, 1))
         guard fraction < 0.95, let split = ClickSplit.find(path: source.path, delimiter: source.format == .csv ? 44 : 9, atColumn: atColumn,
                                                            minimumSize: settings.splitClicksAbove, fraction: fraction) else { return nil }
         return (source, file, split)
