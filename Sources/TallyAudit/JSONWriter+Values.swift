@@ -55,6 +55,13 @@ extension JSONWriter {
         switch arithmetic {
         case .words(let words):
             string(name, words)
+        case .fixed(let payment, let amount, let digits):
+            let amount = ExactDecimal(significand: amount, scale: digits)
+            let colon: StaticString = ": "
+            string(name, payment, thenASCII: colon.utf8CodeUnitCount + Self.decimalCapacity(amount)) { buffer in
+                let count = buffer.put(colon, at: 0)
+                return count + Self.write(amount, into: buffer, at: count)
+            }
         case .rate(let payment, let points, let base, let amount, let digits):
             let rate = points.normalized
             let base = ExactDecimal(significand: base, scale: digits), amount = ExactDecimal(significand: amount, scale: digits)

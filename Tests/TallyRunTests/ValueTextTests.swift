@@ -93,6 +93,11 @@ final class ValueTextTests: XCTestCase {
             var writer = JSONWriter(capacity: 1)
             writer.payment(nil, payment)
             XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), quoted(payment.text))
+            let fixed = PaymentArithmetic.fixed(payment: text, amount: amount, digits: digits)
+            XCTAssertEqual(fixed.text, "\(text): \(ExactDecimal(significand: amount, scale: digits))")
+            var fixedWriter = JSONWriter(capacity: 1)
+            fixedWriter.payment(nil, fixed)
+            XCTAssertEqual(String(decoding: fixedWriter.bytes, as: UTF8.self), quoted(fixed.text))
             let credit = CreditTrace.Arithmetic.wholeOrder(net: base, digits: digits)
             XCTAssertEqual(credit.text, "the whole order: net \(ExactDecimal(significand: base, scale: digits))")
             var creditWriter = JSONWriter(capacity: 1)
@@ -104,6 +109,22 @@ final class ValueTextTests: XCTestCase {
         writer.payment(nil, .words("pay 5 USD: 5.00"))
         writer.creditArithmetic(nil, .words("net 10.00 split"))
         XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), #""pay 5 USD: 5.00","net 10.00 split""#)
+    }
+
+    /// A percent of an amount is one ratio rounded once: the same as the product of the
+    /// amount, the rate and 1/100 as fractions, rounded half to even (ties both ways).
+    func testAPercentOfAnAmountIsRoundedOnceHalfToEven() {
+        var random = SeededRandom(seed: 17)
+        for _ in 0..<5_000 {
+            let amount = Int64(bitPattern: random.next()) >> Int64(20 + random.below(43))
+            let rate = ExactDecimal(significand: Int64(random.below(2_000_000)) - 500_000, scale: random.below(7))
+            let expected = (Fraction(amount) * rate.fraction * Fraction(1, 100)).roundedHalfEven
+            XCTAssertEqual(Interpreter.percentOf(amount, rate), expected, "\(rate)% of \(amount)")
+        }
+        // 12.5% of 0.04 is 0.005: half to even gives 0.00; of 0.12, 0.015 gives 0.02.
+        XCTAssertEqual(Interpreter.percentOf(4, ExactDecimal(significand: 125, scale: 1)), 0)
+        XCTAssertEqual(Interpreter.percentOf(12, ExactDecimal(significand: 125, scale: 1)), 2)
+        XCTAssertEqual(Interpreter.percentOf(-12, ExactDecimal(significand: 125, scale: 1)), -2)
     }
 
     /// The record writer gives exactly the JSON tree's text, escapes and far dates included.

@@ -328,10 +328,13 @@ public enum PaymentArithmetic: Sendable, Equatable {
     /// `PAYMENT: RATE% × BASE = AMOUNT`: the clause as written, the rate in percent points,
     /// base and amount in minor units with `digits` decimals.
     case rate(payment: String, points: ExactDecimal, base: Int64, amount: Int64, digits: Int)
+    /// `PAYMENT: AMOUNT`: a fixed amount paid whole, in minor units with `digits` decimals.
+    case fixed(payment: String, amount: Int64, digits: Int)
 
     public var text: String {
         switch self {
         case .words(let words): return words
+        case .fixed(let payment, let amount, let digits): return payment + ": " + ExactDecimal(significand: amount, scale: digits).description
         case .rate(let payment, let points, let base, let amount, let digits):
             return payment + ": " + points.normalized.description + "% × " + ExactDecimal(significand: base, scale: digits).description
                 + " = " + ExactDecimal(significand: amount, scale: digits).description

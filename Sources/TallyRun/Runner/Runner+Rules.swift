@@ -208,8 +208,12 @@ extension Runner {
         switch payment.amount {
         case .fixed(let code):
             guard case .money(let value) = interpreter.evaluate(code, scope) else { return (0, .words("\(payment.text): no amount")) }
-            let amount = (Fraction(value) * share).roundedHalfEven
-            return (amount, .words(explain ? "\(payment.text): \(money(value))" + (whole ? "" : "\(shareText) = \(money(amount))") : ""))
+            // A whole credit (nearly every one) pays the amount as it is, in words the
+            // renderer makes (see `PaymentArithmetic`).
+            let amount = whole ? value : (Fraction(value) * share).roundedHalfEven
+            guard explain else { return (amount, .words("")) }
+            if whole { return (amount, .fixed(payment: payment.text, amount: value, digits: plan.currency.minorUnits)) }
+            return (amount, .words("\(payment.text): \(money(value))\(shareText) = \(money(amount))"))
         case .rate(.tiers(let index), let base):
             guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, .words("\(payment.text): no base")) }
             let (amount, words) = tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
