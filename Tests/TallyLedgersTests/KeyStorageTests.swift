@@ -25,6 +25,21 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual(interner.number(of: "jose\u{301}"), interner.number(of: "jos\u{E9}"))
     }
 
+    /// Interning many keys at once (the clicks join) numbers them exactly as interning them
+    /// one by one would, through the table's growth, for known and new keys alike.
+    func testInterningKeysTogetherNumbersThemAsOneByOne() {
+        let first = (0..<5_000).map { "C\($0 * 3)" } + ["jos\u{E9}", String(repeating: "k", count: 40)]
+        let second = (0..<9_000).map { "C\($0 * 2)" } + ["jose\u{301}", String(repeating: "k", count: 40), "", "e\u{301}"]
+        var together = KeyInterner(), oneByOne = KeyInterner()
+        for key in first {
+            _ = together.intern(key)
+            _ = oneByOne.intern(key)
+        }
+        XCTAssertEqual(together.intern(all: second), second.map { oneByOne.intern($0) })
+        XCTAssertEqual(together.keys, oneByOne.keys)
+        XCTAssertEqual(together.intern(all: []), [])
+    }
+
     func testClickIdsComeBackAsWritten() {
         let written = ["1", "0", "10000000", "007", "00", "-5", "", "c12", "123456789012345678", "1234567890123456789", "é1"]
         var ids = ClickIDs()

@@ -222,7 +222,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// Appends the clicks of another table (the second half of a file read in two),
     /// numbering its customer keys in this table.
     mutating func append(contentsOf other: ClickTable) {
-        let renumber = other.customers.keys.map { customers.intern($0) }
+        let renumber = customers.intern(all: other.customers.keys)
         // Each column sized once for both parts: appending to a full array copied the
         // first part again before adding the second. (Nothing to do when the first part
         // was sized for both before it was read.)

@@ -126,6 +126,28 @@ struct KeyInterner: Sendable {
         return utf8.withUTF8 { bytes in intern(bytes) { key } }
     }
 
+    /// The numbers of `keys`, interning each that is new, in order. Each key's slot is
+    /// asked for eight keys ahead (see `prefetch`): joining the two parts of a clicks
+    /// file interns the second part's million customer keys into the first part's table,
+    /// a cache miss each, on one core while the other waits.
+    mutating func intern(all keys: [String]) -> [Int32] {
+        let ahead = 8
+        for index in 0..<min(ahead, keys.count) {
+            var key = keys[index]
+            key.withUTF8 { prefetch($0) }
+        }
+        var numbers: [Int32] = []
+        numbers.reserveCapacity(keys.count)
+        for index in keys.indices {
+            if index + ahead < keys.count {
+                var key = keys[index + ahead]
+                key.withUTF8 { prefetch($0) }
+            }
+            numbers.append(intern(keys[index]))
+        }
+        return numbers
+    }
+
     /// Doubles the slots. Keys are hashed again from the old slots (their first 11 bytes
     /// are there; longer keys' other bytes are in `longBytes`), not from `keys`: reading
     /// a `String` per key made growing a twentieth of loading the reference kit's clicks.
