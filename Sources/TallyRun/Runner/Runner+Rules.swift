@@ -115,7 +115,7 @@ extension Runner {
             let payments = rules[index].payments
             if traced { arithmetic.reserveCapacity(payments.count) }
             for place in payments.indices {
-                let (amount, facts) = pay(payments[place], &scope, rule: index, decision: decision, readings: readings)
+                let (amount, facts) = pay(payments[place], &scope, rule: index, place: place, decision: decision, readings: readings)
                 total += amount
                 if traced { arithmetic.append(facts) }
             }
@@ -176,7 +176,9 @@ extension Runner {
     }
 
     /// One pay clause's amount and its arithmetic (empty words without a trace).
-    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, decision: String, readings: [Int: TierReading]) -> (Int64, PaymentArithmetic) {
+    /// `place`: the clause's place among the rule's payments.
+    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, place: Int, decision: String,
+                      readings: [Int: TierReading]) -> (Int64, PaymentArithmetic) {
         guard let credit = scope.credit else { return (0, .words("")) }
         // Without a trace the arithmetic is never read: no words are built.
         let explain = traceDetail != .none
@@ -196,7 +198,9 @@ extension Runner {
                 case .fixed(let code):
                     if case .money(let amount) = interpreter.evaluate(code, scope) { total = total + Fraction(Int128(amount) * Int128(units)) }
                 case .rate(let rate, let base):
-                    guard case .money(let amount) = interpreter.evaluate(base, scope), let points = ratePoints(rate, scope, readings) else { continue }
+                    guard case .money(let amount) = interpreter.evaluate(base, scope),
+                          let points = rememberedRatePoints(rate, scope, readings, rule: rule, place: place)
+                    else { continue }
                     total = total + Fraction(Int128(amount) * Int128(units)) * points.fraction * Fraction(1, 100)
                 }
             }
@@ -220,7 +224,9 @@ extension Runner {
             return (amount, .words(words))
         case .rate(let rate, let base):
             guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, .words("\(payment.text): no base")) }
-            guard let points = ratePoints(rate, scope, readings) else { return (0, .words("\(payment.text): no rate for this referrer (0.00)")) }
+            guard let points = rememberedRatePoints(rate, scope, readings, rule: rule, place: place) else {
+                return (0, .words("\(payment.text): no rate for this referrer (0.00)"))
+            }
             let amount = Interpreter.percentOf(value, points)
             guard explain else { return (amount, .words("")) }
             // Facts: the renderer words them (see `PaymentArithmetic`).
@@ -232,6 +238,16 @@ extension Runner {
         let cents = fraction.roundedHalfEven
         let exact = Fraction(Int128(cents)) == fraction.reduced
         return (exact ? "" : "≈") + money(cents)
+    }
+
+    /// `ratePoints`, remembered per referrer for a clause whose rate reads nothing but the
+    /// referrer (see `ReferrerRates`).
+    mutating func rememberedRatePoints(_ rate: PlannedPayment.Rate, _ scope: Scope, _ readings: [Int: TierReading],
+                                       rule: Int, place: Int) -> ExactDecimal? {
+        if let known = referrerRates.remembered(rule: rule, payment: place, referrer: scope.referrer) { return known }
+        let points = ratePoints(rate, scope, readings)
+        referrerRates.remember(points, rule: rule, payment: place, referrer: scope.referrer)
+        return points
     }
 
     /// The percent points of a rate, or nil when it has none (a missing table cell or column).

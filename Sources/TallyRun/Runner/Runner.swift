@@ -89,6 +89,8 @@ public struct Runner {
     let kindConditionTexts: [String]
     /// The plan's `evidence` ranking as evidence classes (nil for a name no touch has).
     let evidenceRanking: [Touch.Evidence?]
+    /// Rates that depend on the referrer alone, once worked out.
+    var referrerRates: ReferrerRates
 
     struct KindRules {
         var candidates: [Bool]
@@ -130,6 +132,7 @@ public struct Runner {
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
         }
         self.evidenceRanking = plan.attribution.evidence.map(Touch.Evidence.init(rawValue:))
+        self.referrerRates = ReferrerRates(plan: plan, referrers: ledgers.referrers.count)
         self.result = RunResult(asOf: asOf)
         var refunded = Array(repeating: false, count: ledgers.orders.count)
         for refund in ledgers.refunds { refunded[refund.orderPosition] = true }
