@@ -12,24 +12,21 @@ extension Runner {
         var rate: ExactDecimal?
         if order.currency != plan.currency { rate = ledgers.fxRate(order.currency.code, on: localDate)?.rate }
         let scale = order.currency.minorUnits - plan.currency.minorUnits
+        let converts = rate != nil || scale != 0
         func convert(_ minor: Int64) -> Int64 {
+            guard converts else { return minor }
             var value = Fraction(minor)
             if let rate { value = value * rate.fraction }
             // Minor units differ between currencies (JPY 0, USD 2, KWD 3).
             if scale > 0 { for _ in 0..<scale { value = value * Fraction(1, 10) } }
             if scale < 0 { for _ in 0..<(-scale) { value = value * Fraction(10) } }
-            return rate == nil && scale == 0 ? minor : value.roundedHalfEven
+            return value.roundedHalfEven
         }
-        guard rate != nil || scale != 0 else {
-            // The program's currency: every amount is the order's own.
-            let gross = order.gross, discount = order.discount
-            return OrderView(order: order, convertedLines: nil, gross: gross, discount: discount, net: gross - discount,
-                             shipping: order.shipping, tax: order.tax, giftWrap: order.giftWrap,
-                             localDate: localDate, coupon: "", rate: nil)
-        }
-        let lines = order.lines.map { LineView(line: $0, price: convert($0.price), amount: convert($0.amount), discount: convert($0.discount)) }
-        let gross = lines.reduce(0) { $0 + $1.amount }
-        let discount = lines.reduce(convert(order.orderDiscount)) { $0 + $1.discount }
+        // In the program's currency every amount is the order's own: no converted lines.
+        let lines = !converts ? nil
+            : order.lines.map { LineView(line: $0, price: convert($0.price), amount: convert($0.amount), discount: convert($0.discount)) }
+        let gross = lines?.reduce(0) { $0 + $1.amount } ?? order.gross
+        let discount = lines?.reduce(convert(order.orderDiscount)) { $0 + $1.discount } ?? order.discount
         return OrderView(order: order, convertedLines: lines, gross: gross, discount: discount, net: gross - discount,
                          shipping: convert(order.shipping), tax: convert(order.tax), giftWrap: convert(order.giftWrap),
                          localDate: localDate, coupon: "", rate: rate)
