@@ -30,11 +30,7 @@ extension JSONWriter {
     /// An amount in minor units with `digits` decimals, as `Value.moneyText` writes it.
     mutating func money(_ name: StaticString?, _ minor: Int64, digits: Int) {
         let amount = ExactDecimal(significand: minor, scale: digits)
-        guard digits > 0 else {
-            string(name, amount.description)
-            return
-        }
-        ascii(name, length: amount.textLength) { amount.write(into: $0) }
+        ascii(name, length: Self.decimalCapacity(amount)) { Self.write(amount, into: $0, at: 0) }
     }
 
     /// `older than the lookback: AGE before the order, lookback LOOKBACK`, the words of
