@@ -7,15 +7,22 @@ struct Interpreter {
     let plan: Plan
     /// The ledger's referrers, which a scope names by index.
     let referrers: [Referrer]
+    /// The ledger's orders, which an order's view names by position.
+    let orders: [Order]
+
+    /// An order's lines as rules see them: converted, or the order's own.
+    func lines(of view: OrderView) -> [LineView] {
+        view.convertedLines ?? orders[view.position].lines.map { LineView(line: $0, price: $0.price, amount: $0.amount, discount: $0.discount) }
+    }
 
     func evaluate(_ code: Code, _ scope: Scope) -> Value {
         switch code {
         case .constant(let value): return value
         case .field(let slot): return read(slot, scope)
         case .isNewWithin(let window):
-            guard let customer = scope.customer, let order = scope.order else { return .missing }
+            guard let customer = scope.customer, let at = scope.order?.at else { return .missing }
             guard let previous = customer.previousOrderAt else { return .bool(true) }
-            return .bool(order.order.at.secondsSinceEpoch - previous.secondsSinceEpoch > window)
+            return .bool(at.secondsSinceEpoch - previous.secondsSinceEpoch > window)
         case .not(let inner):
             if case .bool(let value) = evaluate(inner, scope) { return .bool(!value) }
             return .missing
@@ -102,8 +109,8 @@ struct Interpreter {
     func read(_ slot: FieldSlot, _ scope: Scope) -> Value {
         switch slot {
         case .order(let field):
-            guard let view = scope.order else { return .missing }
-            return orderField(field, view)
+            guard scope.order != nil else { return .missing }
+            return orderField(field, scope.order!)
         case .customer(let field), .orderCustomer(let field):
             guard let customer = scope.customer else { return .missing }
             switch field {
@@ -186,24 +193,24 @@ struct Interpreter {
     }
 
     func orderField(_ field: OrderField, _ view: OrderView) -> Value {
-        let order = view.order
+        let position = view.position
         switch field {
-        case .id: return .string(order.id)
-        case .at: return .timestamp(order.at)
+        case .id: return .string(orders[position].id)
+        case .at: return .timestamp(view.at)
         case .date: return .date(view.localDate)
-        case .channel: return .string(order.channel)
-        case .marketplace: return .string(order.marketplace)
-        case .status: return .string(order.status)
-        case .currency: return .string(order.currency.code)
+        case .channel: return .string(orders[position].channel)
+        case .marketplace: return .string(orders[position].marketplace)
+        case .status: return .string(orders[position].status)
+        case .currency: return .string(orders[position].currency.code)
         case .gross: return .money(view.gross)
         case .discount: return .money(view.discount)
         case .net: return .money(view.net)
         case .shipping: return .money(view.shipping)
         case .tax: return .money(view.tax)
         case .giftWrap: return .money(view.giftWrap)
-        case .promoCodes: return .list(order.promoCodes.map(Value.string))
+        case .promoCodes: return .list(orders[position].promoCodes.map(Value.string))
         case .coupon: return .string(view.coupon)
-        case .itemCount: return .number(ExactDecimal(significand: order.lines.reduce(0) { $0 + $1.quantity }, scale: 0))
+        case .itemCount: return .number(ExactDecimal(significand: orders[position].lines.reduce(0) { $0 + $1.quantity }, scale: 0))
         }
     }
 

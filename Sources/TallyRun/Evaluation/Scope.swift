@@ -4,15 +4,16 @@ import TallyValues
 
 /// An order as rules see it: amounts converted to the program currency.
 struct OrderView {
-    var order: Order
+    /// The order's position in the ledger's orders (`Interpreter.orders`), where its
+    /// fields are read in place: a copy of the whole order in every view, and every scope
+    /// made of it, retained its strings and arrays (copies were a tenth of evaluating an
+    /// order on the reference kit's medium data).
+    var position: Int
+    var at: Timestamp
     /// The lines converted, or nil when they are the order's own amounts (the order is in
     /// the program currency): made only when a per-line payment reads them (an array per
     /// order was 2% of evaluating one).
     var convertedLines: [LineView]?
-    /// The lines as rules see them.
-    var lines: [LineView] {
-        convertedLines ?? order.lines.map { LineView(line: $0, price: $0.price, amount: $0.amount, discount: $0.discount) }
-    }
     var gross: Int64
     var discount: Int64
     var net: Int64

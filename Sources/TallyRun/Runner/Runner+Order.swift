@@ -7,7 +7,7 @@ extension Runner {
     /// Converts an order's money into the program currency (rate of the order's local date).
     /// (`mutating` though it changes nothing: called from `process`, a non-mutating
     /// method received a copy of the whole runner, a kilobyte, on every call.)
-    mutating func view(of order: Order) -> OrderView {
+    mutating func view(of order: Order, position: Int) -> OrderView {
         let localDate = plan.clock.localDate(of: order.at)
         var rate: ExactDecimal?
         if order.currency != plan.currency { rate = ledgers.fxRate(order.currency.code, on: localDate)?.rate }
@@ -27,7 +27,7 @@ extension Runner {
             : order.lines.map { LineView(line: $0, price: convert($0.price), amount: convert($0.amount), discount: convert($0.discount)) }
         let gross = lines?.reduce(0) { $0 + $1.amount } ?? order.gross
         let discount = lines?.reduce(convert(order.orderDiscount)) { $0 + $1.discount } ?? order.discount
-        return OrderView(order: order, convertedLines: lines, gross: gross, discount: discount, net: gross - discount,
+        return OrderView(position: position, at: order.at, convertedLines: lines, gross: gross, discount: discount, net: gross - discount,
                          shipping: convert(order.shipping), tax: convert(order.tax), giftWrap: convert(order.giftWrap),
                          localDate: localDate, coupon: "", rate: rate)
     }
@@ -43,7 +43,7 @@ extension Runner {
         }
         // Customers who clicked are kept by the clicks table's number for their key (an
         // array slot), the others by key.
-        var orderView = view(of: order)
+        var orderView = view(of: order, position: position)
         let state = clickCustomer.map { clickingCustomers[$0] } ?? customers[order.customer] ?? CustomerState()
         let customer = CustomerFacts(id: order.customer, email: order.email, isNew: state.count == 0, orderCount: Int(state.count),
                                      firstOrderAt: state.firstAt ?? order.at, previousOrderAt: state.lastAt)

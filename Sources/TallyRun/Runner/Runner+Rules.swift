@@ -58,7 +58,7 @@ extension Runner {
         // The order's view and the plan's rules are read in place: binding them (`let
         // order = scope.order`, `for rule in plan.rules`) copied each for every decision,
         // retaining every string and array they hold.
-        let at = scope.order!.order.at
+        let at = scope.order!.at
         let readings = plan.tiers.isEmpty ? [:]
             : advanceTiers(referrer: referrer, order: scope.order!, credit: credit, customer: scope.customer?.id ?? "")
         let kind = rulesFor(referrer: referrer)
@@ -188,7 +188,7 @@ extension Runner {
         if let per = payment.per {
             var total = Fraction(0)
             var count = 0
-            let lines = scope.order?.lines ?? []
+            let lines = scope.order.map(interpreter.lines(of:)) ?? []
             for line in lines {
                 scope.line = line
                 if let filter = payment.filter, !interpreter.evaluate(filter, scope).isTrueValue { continue }
@@ -281,7 +281,7 @@ extension Runner {
             }
             let key = TierKey(tiers: index, referrer: referrer, period: period)
             var progress = tierState[key] ?? TierProgress()
-            let at = order.order.at.secondsSinceEpoch
+            let at = order.at.secondsSinceEpoch
             if case .trailing(let window) = tiers.period {
                 progress.recent.removeAll { $0.at < at - window }
                 progress.revenue = progress.recent.reduce(0) { $0 + $1.net }
@@ -358,8 +358,8 @@ extension Runner {
                     result.adjustments.append(AdjustmentRecord(
                         id: "\(earlier.decision)/tier:\(tiers.name):\(payment.band + 1)", kind: .tierAdjustment, decision: earlier.decision,
                         order: String(earlier.decision.split(separator: "/").first ?? ""), referrer: referrer.id,
-                        at: order.order.at, month: payableMonth, amount: topUp,
-                        reason: "tiers `\(tiers.name)` reached band \(payment.band + 1) (\(rate.normalized)%) with order \(order.order.id)",
+                        at: order.at, month: payableMonth, amount: topUp,
+                        reason: "tiers `\(tiers.name)` reached band \(payment.band + 1) (\(rate.normalized)%) with order \(ledgers.orders[order.position].id)",
                         arithmetic: "\(rate.normalized)% × \(money(earlier.base)) = \(money(target)), paid \(money(earlier.amount)): top-up \(money(topUp))"))
                 }
                 progress.band = payment.band

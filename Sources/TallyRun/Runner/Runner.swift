@@ -126,7 +126,7 @@ public struct Runner {
         self.plan = plan
         self.ledgers = ledgers
         self.asOf = asOf
-        self.interpreter = Interpreter(plan: plan, referrers: ledgers.referrers)
+        self.interpreter = Interpreter(plan: plan, referrers: ledgers.referrers, orders: ledgers.orders)
         self.kindConditionTexts = plan.rules.map { rule in
             let kinds = rule.kinds ?? []
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
