@@ -9,6 +9,7 @@
 // It then renders and chains the last run's decision records the way `tally run` does
 // (on one core beside the runner), into /dev/null, and reports records per second:
 // evaluation and rendering run side by side in a run, so the slower sets its pace.
+// The one load's wall and CPU time (every thread's) are reported too.
 import Foundation
 import TallyAudit
 import TallyDriver
@@ -22,7 +23,19 @@ guard let detail = TraceDetail(rawValue: arguments.count > 3 ? arguments[3] : "f
     exit(2)
 }
 
+/// CPU seconds this process has used so far, all threads (user and system).
+func processorSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+let loadStart = (wall: DispatchTime.now().uptimeNanoseconds, cpu: processorSeconds())
 let load = ProjectLoad.load(project)
+// Loading once, on every core it uses: its CPU time varies less than its wall time on a
+// shared machine (compare builds by it).
+let loadTime = (wall: Double(DispatchTime.now().uptimeNanoseconds - loadStart.wall) / 1e9, cpu: processorSeconds() - loadStart.cpu)
 guard let loaded = load.loaded else {
     FileHandle.standardError.write(Data("tally-bench: cannot load \(project): \(load.usageError ?? load.diagnostics.map(\.message).joined(separator: "; "))\n".utf8))
     exit(2)
@@ -61,6 +74,7 @@ renderTimings.sort()
 let clicks = loaded.ledgers.clicks.count
 let orders = loaded.ledgers.orders.count
 print("\(project): \(orders) orders, \(clicks) clicks, \(decisions) decisions, trace \(detail.rawValue)")
+print(String(format: "loading, once: %.3f s wall, %.3f s CPU (all threads)", loadTime.wall, loadTime.cpu))
 // The fastest round too: on a shared machine the median drifts with the neighbours, the
 // fastest round less so (compare builds by it, alternating them).
 print(String(format: "evaluation, median of %d: %.3f s = %.0f decisions/s, %.0f orders/s (one core; fastest %.3f s)",
