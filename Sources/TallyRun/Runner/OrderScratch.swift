@@ -17,11 +17,19 @@ struct OrderScratch {
 
     /// Empties every array, keeping its storage.
     mutating func empty() {
-        kept.removeAll(keepingCapacity: true)
-        weights.removeAll(keepingCapacity: true)
-        referrers.removeAll(keepingCapacity: true)
-        referrerWeights.removeAll(keepingCapacity: true)
-        credits.removeAll(keepingCapacity: true)
-        pending.removeAll(keepingCapacity: true)
+        OrderScratch.empty(&kept)
+        OrderScratch.empty(&weights)
+        OrderScratch.empty(&referrers)
+        OrderScratch.empty(&referrerWeights)
+        OrderScratch.empty(&credits)
+        OrderScratch.empty(&pending)
+    }
+
+    /// Empties an array of a few elements, keeping its storage, by taking them off the end:
+    /// `removeAll(keepingCapacity:)` replaces the whole range through the general
+    /// `replaceSubrange` (six calls of it were 4% of evaluating an order on the reference
+    /// kit's medium data).
+    private static func empty<Element>(_ array: inout [Element]) {
+        while array.popLast() != nil {}
     }
 }
