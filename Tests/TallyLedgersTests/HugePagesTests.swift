@@ -1,0 +1,33 @@
+@testable import TallyLedgers
+import XCTest
+
+/// Supplying pages ahead (`HugePages.fault`, `reserveAndFault`) must never change what
+/// memory holds: the runner appends decisions while the pages are supplied.
+final class HugePagesTests: XCTestCase {
+    func testFaultingKeepsWhatTheRegionHolds() {
+        let count = 3 << 20
+        let region = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
+        defer { region.deallocate() }
+        // Written in part (a page, a span across pages, an odd tail), the rest untouched.
+        for offset in stride(from: 0, to: count, by: 4099) { region[offset] = UInt8(truncatingIfNeeded: offset / 4099 &+ 1) }
+        let before = Array(region)
+        HugePages.fault(region)
+        HugePages.fault(UnsafeMutableRawBufferPointer(rebasing: region[17..<(count - 5)]))
+        if let changed = before.indices.first(where: { region[$0] != before[$0] }) {
+            XCTFail("byte \(changed) changed from \(before[changed]) to \(region[changed])")
+        }
+    }
+
+    func testArrayFilledWhileItsPagesAreSupplied() {
+        var numbers: [Int] = [7, 8, 9]
+        HugePages.reserveAndFault(&numbers, capacity: 2_000_000)
+        XCTAssertGreaterThanOrEqual(numbers.capacity, 2_000_000)
+        XCTAssertEqual(numbers, [7, 8, 9])
+        for value in 0..<1_999_997 { numbers.append(value &* 31) }
+        XCTAssertEqual(numbers.count, 2_000_000)
+        XCTAssertEqual(Array(numbers.prefix(3)), [7, 8, 9])
+        for index in 3..<numbers.count where numbers[index] != (index - 3) &* 31 {
+            return XCTFail("value \(index) changed to \(numbers[index])")
+        }
+    }
+}
