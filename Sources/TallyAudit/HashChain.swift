@@ -1,4 +1,5 @@
 import Crypto
+import TallySource
 import Foundation
 
 /// The hash chain shared by `decisions.jsonl` and the paid ledger. Each line is one
@@ -9,19 +10,9 @@ public enum HashChain {
     public static let genesis = String(repeating: "0", count: 64)
 
     /// Appends a record rendered without its closing brace (`open`) to `out`, with
-    /// `prev`, `hash` and the newline. Returns the record's hash: the SHA-256 of the
-    /// record with `prev` and the closing brace, fed to the hasher in pieces so the record
-    /// is neither copied nor grown before it is written (the copies and the interpolated
-    /// strings were a third of chaining a record).
+    /// `prev`, `hash` and the newline. Returns the record's hash (see `digest(of:previous:)`).
     static func seal(_ open: UnsafeBufferPointer<UInt8>, previous: String, into out: inout [UInt8]) -> String {
-        let prevMember: StaticString = ",\"prev\":\"", close: StaticString = "\"}"
-        var hasher = SHA256()
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(open))
-        prevMember.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        var previous = previous
-        previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        close.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        let hash = Digest.hex(hasher.finalize())
+        let hash = digest(of: open, previous: previous)
         out.append(contentsOf: open)
         out.append(contentsOf: ",\"prev\":\"".utf8)
         out.append(contentsOf: previous.utf8)
@@ -29,6 +20,36 @@ public enum HashChain {
         out.append(contentsOf: hash.utf8)
         out.append(contentsOf: "\"}\n".utf8)
         return hash
+    }
+
+    /// Seals in place the record that `writer` holds from `start` on, rendered without its
+    /// closing brace: adds `prev`, `hash` and the newline after it. Returns its hash. (The
+    /// writer then holds whole lines, written out as they are: copying each record into
+    /// the log's pending bytes was a twentieth of rendering one.)
+    static func seal(_ writer: inout JSONWriter, from start: Int, previous: String) -> String {
+        let hash = writer.withBytes(from: start) { digest(of: $0, previous: previous) }
+        writer.raw(",\"prev\":\"")
+        writer.raw(previous)
+        writer.raw("\",\"hash\":\"")
+        writer.raw(hash)
+        writer.raw("\"}\n")
+        writer.startValue()
+        return hash
+    }
+
+    /// The hash of a record rendered without its closing brace (`open`), chained after
+    /// `previous`: the SHA-256 of the record with `prev` and the closing brace, fed to the
+    /// hasher in pieces so the record is neither copied nor grown before it is written
+    /// (the copies and the interpolated strings were a third of chaining a record).
+    private static func digest(of open: UnsafeBufferPointer<UInt8>, previous: String) -> String {
+        let prevMember: StaticString = ",\"prev\":\"", close: StaticString = "\"}"
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(open))
+        prevMember.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var previous = previous
+        previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        close.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return Digest.hex(hasher.finalize())
     }
 
     /// One line's parts: the hash it claims, the `prev` it names, and whether its hash

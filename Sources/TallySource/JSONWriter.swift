@@ -31,9 +31,31 @@ public struct JSONWriter: ~Copyable {
         try body(UnsafeBufferPointer(start: start, count: count))
     }
 
+    /// Reads the bytes written from `offset` on, in place.
+    public func withBytes<Result>(from offset: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: start + offset, count: count - offset))
+    }
+
     /// Forgets what was written, keeping the buffer (one writer renders many records).
     public mutating func removeAll() {
         count = 0
+        first = true
+    }
+
+    /// Adds ASCII text as it is, not as a JSON value: what a record's owner writes after
+    /// it (the hash chain's `prev` and `hash`, see `HashChain`).
+    public mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
+    }
+
+    /// Adds text as it is, not as a JSON value (see `raw(_:)`).
+    public mutating func raw(_ text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    /// Starts the next top-level value (the next line of a JSONL file): no comma before it.
+    public mutating func startValue() {
         first = true
     }
 
