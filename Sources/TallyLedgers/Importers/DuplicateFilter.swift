@@ -106,12 +106,19 @@ struct DuplicateFilter {
             arena = []
             return true
         }
-        if !group.isEmpty { group.removeAll(keepingCapacity: true) }
+        // Emptied and refilled in place: `removeAll(keepingCapacity:)` goes through the
+        // general `replaceSubrange`, twice a row for a clicks file with a click a second or
+        // fewer (3% of loading the reference kit's clicks).
+        while group.popLast() != nil {}
         // The arena is emptied only now and then: emptying it for every timestamp cost
         // more than the rows it holds.
         if arena.count > 1 << 20 { arena.removeAll(keepingCapacity: true) }
-        current.removeAll(keepingCapacity: true)
-        current.append(contentsOf: at)
+        if current.count == at.count, let source = at.baseAddress {
+            current.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source, count: at.count) }
+        } else {
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: at)
+        }
         return false
     }
 
