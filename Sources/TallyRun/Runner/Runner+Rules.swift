@@ -77,8 +77,8 @@ extension Runner {
         var anyMatched = false
         let rules = plan.rules
         for index in rules.indices {
-            var trace = RuleTrace(rule: rules[index].id, title: rules[index].title, outcome: .paid, failed: nil, label: nil, saw: [],
-                                  replacedBy: nil, amount: nil, payments: [], location: rules[index].location)
+            var trace = RuleTrace(names: ruleNames[index], outcome: .paid, failed: nil, label: nil, saw: [],
+                                  replacedBy: nil, amount: nil, payments: [])
             if !kind.candidates[index] {
                 guard full else { continue }
                 trace.outcome = .notMatched

@@ -87,6 +87,8 @@ public struct Runner {
     var referrerKindRules: [KindRules?] = []
     /// Per rule: its kind condition in words, for the traces of other kinds.
     let kindConditionTexts: [String]
+    /// Per rule: its names as its traces show them.
+    let ruleNames: [RuleNames]
     /// The plan's `evidence` ranking as evidence classes (nil for a name no touch has).
     let evidenceRanking: [Touch.Evidence?]
     /// Rates that depend on the referrer alone, once worked out.
@@ -131,6 +133,7 @@ public struct Runner {
             let kinds = rule.kinds ?? []
             return kinds.count == 1 ? "referrer.kind == \"\(kinds[0])\"" : "referrer.kind in [" + kinds.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
         }
+        self.ruleNames = plan.rules.map { RuleNames(rule: $0.id, title: $0.title, location: $0.location) }
         self.evidenceRanking = plan.attribution.evidence.map(Touch.Evidence.init(rawValue:))
         self.referrerRates = ReferrerRates(plan: plan, referrers: ledgers.referrers.count)
         self.result = RunResult(asOf: asOf)
