@@ -27,6 +27,26 @@ final class KeyStorageTests: XCTestCase {
 
     /// Interning many keys at once (the clicks join) numbers them exactly as interning them
     /// one by one would, through the table's growth, for known and new keys alike.
+    /// Keys of every length up to 24 bytes that differ from a base key in one byte, at
+    /// every place (the slot holds a key's first 11 bytes, read a word at a time).
+    func testKeysThatDifferInOneByteAnywhereAreToldApart() {
+        var interner = KeyInterner()
+        var keys: [String] = []
+        for length in 0...24 {
+            let base = (0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) }
+            keys.append(String(base))
+            for place in 0..<length {
+                var changed = base
+                changed[place] = "Z"
+                keys.append(String(changed))
+            }
+        }
+        let numbers = keys.map { interner.intern($0) }
+        XCTAssertEqual(Set(numbers).count, keys.count, "every distinct key has its own number")
+        XCTAssertEqual(keys.map { interner.number(of: $0) }, numbers.map { Optional($0) })
+        for (key, number) in zip(keys, numbers) { XCTAssertEqual(interner.keys[Int(number)], key) }
+    }
+
     func testInterningKeysTogetherNumbersThemAsOneByOne() {
         let first = (0..<5_000).map { "C\($0 * 3)" } + ["jos\u{E9}", String(repeating: "k", count: 40)]
         let second = (0..<9_000).map { "C\($0 * 2)" } + ["jose\u{301}", String(repeating: "k", count: 40), "", "e\u{301}"]

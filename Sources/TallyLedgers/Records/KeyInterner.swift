@@ -32,12 +32,27 @@ struct KeyInterner: Sendable {
 
     private static func probe(_ bytes: UnsafeBufferPointer<UInt8>) -> Probe {
         let count = bytes.count
-        var head = UInt64(min(count, 255)) << 32
-        var tail: UInt64 = 0
-        for index in 0..<min(count, inline) {
-            let byte = UInt64(bytes[index])
-            if index < 3 { head |= byte << (40 + 8 * UInt64(index)) } else { tail |= byte << (8 * UInt64(index - 3)) }
+        // The first 11 bytes as two little-endian words, zero past the key's end (`low`:
+        // bytes 0-7, `high`: bytes 8-10), read a word at a time where the key is that long:
+        // byte by byte this was 7% of loading the reference kit's clicks, a lookup a row.
+        var low: UInt64 = 0, high: UInt64 = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            if count >= 8 {
+                low = raw.loadUnaligned(as: UInt64.self)
+                for index in 8..<min(count, inline) { high |= UInt64(base[index]) << (8 * UInt64(index - 8)) }
+            } else if count >= 4 {
+                // Two words of four that overlap where the key is shorter than eight (the
+                // bytes they share are the same): a copy through memory stalled the load.
+                let first = UInt64(raw.loadUnaligned(as: UInt32.self))
+                let last = UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+                low = first | last << (8 * UInt64(count - 4))
+            } else {
+                for index in 0..<count { low |= UInt64(base[index]) << (8 * UInt64(index)) }
+            }
         }
+        let head = UInt64(min(count, 255)) << 32 | (low & 0xFF_FFFF) << 40
+        let tail = low >> 24 | high << 40
         let rest = count > inline ? UnsafeBufferPointer(rebasing: bytes[inline...]) : UnsafeBufferPointer(start: nil, count: 0)
         return Probe(head: head, tail: tail, hash: hash(head: head, tail: tail, rest: rest))
     }
