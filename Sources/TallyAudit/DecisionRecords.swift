@@ -414,7 +414,8 @@ public struct DecisionLog: Sendable {
             releaseRendered()
             inFlight.wait()
             queue.async {
-                for decision in decisions { self.log.chain(decision, into: &self.lines) }
+                // By index: iterating copied each decision, retaining every string it holds.
+                for index in decisions.indices { self.log.chain(decisions[index], into: &self.lines) }
                 if self.lines.count >= 1 << 22 { self.log.take(&self.lines) }
                 self.log.decisions += decisions.count
                 self.renderedLock.lock()

@@ -28,6 +28,9 @@ public struct Decision: Sendable {
     public var lines: [RuleLine]
     /// Why: the explanation, whole until the decision is rendered; a run that does not
     /// keep traces then keeps only what statements and the summary read (see `slimmed`).
+    /// (Inlinable: the renderer reads it from another module, where a call copied the
+    /// whole decision before copying the trace out of its box.)
+    @inlinable
     public var trace: DecisionTrace {
         get {
             switch storedTrace {
@@ -105,7 +108,7 @@ public struct Decision: Sendable {
     @usableFromInline final class TraceBox: @unchecked Sendable {
         // Changed only through `trace`'s `_modify`, when this box is not shared.
         @usableFromInline var value: DecisionTrace
-        init(_ value: DecisionTrace) { self.value = value }
+        @usableFromInline init(_ value: DecisionTrace) { self.value = value }
     }
 
     public init(id: String, order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
@@ -156,6 +159,7 @@ public struct DecisionTrace: Sendable {
 
     /// What is kept of a rendered decision's trace (`Decision.slimmed`): the order's
     /// channel and the fraud checks that fired; everything else empty.
+    @usableFromInline
     static func slim(channel: String, fraud: [FraudTrace]) -> DecisionTrace {
         DecisionTrace(order: OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: channel,
                                         customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0),
