@@ -23,7 +23,7 @@ extension Runner {
         // `decisive` skips the touches that lose before attribution (the run trims the
         // rest once credit is known); `none` keeps no trace at all.
         let traced = traceDetail != .none, full = traceDetail == .full
-        func referrerID(_ index: Int32) -> String { ledgers.referrers[Int(index)].id }
+        func referrerID(_ index: Int32) -> String { referrerIDs[Int(index)] }
 
         // Coupons: codes on the order, mapped by assignments valid at the order's instant.
         for (position, code) in order.promoCodes.enumerated() {

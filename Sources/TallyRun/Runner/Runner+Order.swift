@@ -105,7 +105,7 @@ extension Runner {
         // Made as the trace's labelled pairs (unlabelled ones were copied into a second
         // array to relabel them).
         let weightTrace = !traced ? [] : zip(scratch.referrers, scratch.referrerWeights).map { pair -> (referrer: String, weight: String) in
-            (referrer: ledgers.referrers[Int(pair.0)].id, weight: pair.1.text)
+            (referrer: referrerIDs[Int(pair.0)], weight: pair.1.text)
         }
         if traceDetail == .decisive {
             // Only the touches that earned credit, and those a touch check rejected.
@@ -127,13 +127,13 @@ extension Runner {
                                     shipping: part(shippings, orderView.shipping, position), tax: part(taxes, orderView.tax, position),
                                     giftWrap: part(wraps, orderView.giftWrap, position))
             scratch.credits.append(credit)
-            let referrerID = ledgers.referrers[Int(referrer)].id
+            let referrerID = referrerIDs[Int(referrer)]
             aggregates.record(.credits, at: order.at, keys: { $0 == "referrer" ? referrerID : ($0 == "customer" ? order.customer : nil) },
                               value: credit.net, label: { $0 == "referrer" ? referrerID : order.customer })
         }
 
         for (position, referrerIndex) in scratch.referrers.enumerated() {
-            let referrerID = ledgers.referrers[Int(referrerIndex)].id
+            let referrerID = referrerIDs[Int(referrerIndex)]
             let credit = scratch.credits[position]
             var scope = Scope(order: orderView, customer: customer, referrer: referrerIndex, touch: nil, click: nil, credit: credit,
                               line: nil, now: order.at, aggregates: aggregates)
