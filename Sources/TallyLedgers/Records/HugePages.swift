@@ -32,7 +32,9 @@ public enum HugePages {
     /// later takes no page faults. For an array filled while the other core has little to
     /// do: a run's decisions, reserved when the run starts (the renderer has no records
     /// yet). On the machine of README's Performance table the first touch of the reference
-    /// kit's million decisions, 170 MB, took 0.27 s of the runner's core.
+    /// kit's million decisions, 170 MB, took 0.27 s of the runner's core. Every page of
+    /// the room is supplied, filled or not: the room is for as many decisions as orders,
+    /// and the large data fills four fifths of it (some 30 MB more at the peak).
     public static func reserveAndFault<T>(_ array: inout [T], capacity: Int) {
         reserve(&array, capacity: capacity)
         let bytes = array.capacity * MemoryLayout<T>.stride
