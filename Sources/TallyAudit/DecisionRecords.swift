@@ -203,7 +203,18 @@ public struct DecisionLog: Sendable {
         out.string("order", decision.order)
         out.string("referrer", decision.referrer)
         out.string("status", decision.status.rawValue)
-        out.string("outcome", shown(outcome(decision)))
+        if redactor == nil, decision.status == .pending || decision.status == .payable {
+            // "paid by RULE, RULE", written in parts (see `outcome`).
+            out.beginString("outcome")
+            out.stringPart(ascii: "paid by ")
+            for index in decision.lines.indices {
+                if index > 0 { out.stringPart(ascii: ", ") }
+                out.stringPart(decision.lines[index].rule)
+            }
+            out.endString()
+        } else {
+            out.string("outcome", shown(outcome(decision)))
+        }
         out.money("amount", decision.amount, digits: digits)
         out.money("rule_total", decision.ruleTotal, digits: digits)
         out.string("currency", currency.code)

@@ -241,6 +241,36 @@ public struct JSONWriter: ~Copyable {
         count += 1
     }
 
+    /// Starts a string member named `name` (or an element) written in parts
+    /// (`stringPart`), then closed with `endString`: text joined without a `String` made
+    /// of it (a decision's outcome names its paid rules: joining them was 3% of rendering
+    /// a record).
+    public mutating func beginString(_ name: StaticString?) {
+        key(name)
+        put(34)
+    }
+
+    /// Text inside the string begun with `beginString`, escaped as any string's text.
+    public mutating func stringPart(_ text: String) {
+        let mark = count
+        quoted(text)
+        // Without the quotes `quoted` put around it: the text moves back over the opening one.
+        let length = count - mark - 2
+        if length > 0 { (start + mark).update(from: start + mark + 1, count: length) }
+        count = mark + length
+    }
+
+    /// Plain ASCII (no quote, backslash or control byte) inside the string begun with
+    /// `beginString`, as it is.
+    public mutating func stringPart(ascii text: StaticString) {
+        text.withUTF8Buffer { put($0) }
+    }
+
+    /// Closes the string begun with `beginString`.
+    public mutating func endString() {
+        put(34)
+    }
+
     /// A string member, or `null` when there is no value.
     public mutating func optionalString(_ name: StaticString?, _ value: String?) {
         key(name)

@@ -152,6 +152,27 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), JSON.object(members).rendered())
     }
 
+    /// A string written in parts is the string of the joined text, escapes included (a
+    /// decision's outcome names its rules this way).
+    func testAStringWrittenInPartsIsTheJoinedText() {
+        let parts = ["rate", "", "quote \" and \\", "line\nbreak\u{1}", "é ✓ 🎉", "bonus", String(repeating: "x", count: 3_000)]
+        for count in 0...parts.count {
+            var writer = JSONWriter(capacity: 1)
+            writer.beginArray()
+            writer.beginString(nil)
+            writer.stringPart(ascii: "paid by ")
+            for index in 0..<count {
+                if index > 0 { writer.stringPart(ascii: ", ") }
+                writer.stringPart(parts[index])
+            }
+            writer.endString()
+            writer.bool(nil, true)
+            writer.endArray()
+            let joined = "paid by " + parts.prefix(count).joined(separator: ", ")
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), JSON.array([.string(joined), .bool(true)]).rendered(), "\(count) parts")
+        }
+    }
+
     /// A click beyond the lookback is worded in place in its record: exactly the words
     /// `TouchTrace.excluded` gives (which `tally explain` shows).
     func testClicksBeyondTheLookbackAreWordedAsTheTraceWordsThem() {
