@@ -206,9 +206,9 @@ public struct DecisionLog: Sendable {
         if redactor == nil, decision.status == .pending || decision.status == .payable {
             // "paid by RULE, RULE", written in parts (see `outcome`).
             out.beginString("outcome")
-            out.stringPart(ascii: "paid by ")
+            out.raw("paid by ")
             for index in decision.lines.indices {
-                if index > 0 { out.stringPart(ascii: ", ") }
+                if index > 0 { out.raw(", ") }
                 out.stringPart(decision.lines[index].rule)
             }
             out.endString()

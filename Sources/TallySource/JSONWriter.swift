@@ -43,7 +43,8 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// Adds ASCII text as it is, not as a JSON value: what a record's owner writes after
-    /// it (the hash chain's `prev` and `hash`, see `HashChain`).
+    /// it (the hash chain's `prev` and `hash`, see `HashChain`), or plain ASCII inside a
+    /// string written in parts (see `beginString`).
     public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { put($0) }
     }
@@ -241,10 +242,10 @@ public struct JSONWriter: ~Copyable {
         count += 1
     }
 
-    /// Starts a string member named `name` (or an element) written in parts
-    /// (`stringPart`), then closed with `endString`: text joined without a `String` made
-    /// of it (a decision's outcome names its paid rules: joining them was 3% of rendering
-    /// a record).
+    /// Starts a string member named `name` (or an element) written in parts (`stringPart`
+    /// for text, `raw` for plain ASCII without quotes, backslashes or control bytes), then
+    /// closed with `endString`: text joined without a `String` made of it (a decision's
+    /// outcome names its paid rules: joining them was 3% of rendering a record).
     public mutating func beginString(_ name: StaticString?) {
         key(name)
         put(34)
@@ -258,12 +259,6 @@ public struct JSONWriter: ~Copyable {
         let length = count - mark - 2
         if length > 0 { (start + mark).update(from: start + mark + 1, count: length) }
         count = mark + length
-    }
-
-    /// Plain ASCII (no quote, backslash or control byte) inside the string begun with
-    /// `beginString`, as it is.
-    public mutating func stringPart(ascii text: StaticString) {
-        text.withUTF8Buffer { put($0) }
     }
 
     /// Closes the string begun with `beginString`.

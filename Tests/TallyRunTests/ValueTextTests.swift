@@ -160,9 +160,9 @@ final class ValueTextTests: XCTestCase {
             var writer = JSONWriter(capacity: 1)
             writer.beginArray()
             writer.beginString(nil)
-            writer.stringPart(ascii: "paid by ")
+            writer.raw("paid by ")
             for index in 0..<count {
-                if index > 0 { writer.stringPart(ascii: ", ") }
+                if index > 0 { writer.raw(", ") }
                 writer.stringPart(parts[index])
             }
             writer.endString()
