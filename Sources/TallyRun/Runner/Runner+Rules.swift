@@ -158,9 +158,8 @@ extension Runner {
     /// it: worked out once per kind, not for every decision, and kept by referrer index.
     mutating func rulesFor(referrer index: Int32) -> KindRules {
         let slot = Int(index)
-        if slot < referrerKindRules.count, let known = referrerKindRules[slot] { return known }
+        if let known = referrerKindRules[slot] { return known }
         let rules = rulesFor(kind: ledgers.referrers[slot].kind)
-        if slot >= referrerKindRules.count { referrerKindRules += Array(repeating: nil, count: slot + 1 - referrerKindRules.count) }
         referrerKindRules[slot] = rules
         return rules
     }

@@ -84,7 +84,7 @@ public struct Runner {
     var kindRules: [String: KindRules] = [:]
     /// By referrer index: its kind's rules once looked up (hashing the kind for every
     /// decision was 1% of evaluating one).
-    var referrerKindRules: [KindRules?] = []
+    var referrerKindRules: [KindRules?]
     /// Per rule: its kind condition in words, for the traces of other kinds.
     let kindConditionTexts: [String]
     /// Per rule: its names as its traces show them.
@@ -139,6 +139,7 @@ public struct Runner {
         }
         self.ruleNames = plan.rules.map { RuleNames(rule: $0.id, title: $0.title, location: $0.location) }
         self.referrerIDs = ledgers.referrers.map(\.id)
+        self.referrerKindRules = Array(repeating: nil, count: ledgers.referrers.count)
         self.evidenceRanking = plan.attribution.evidence.map(Touch.Evidence.init(rawValue:))
         self.referrerRates = ReferrerRates(plan: plan, referrers: ledgers.referrers.count)
         self.result = RunResult(asOf: asOf)
