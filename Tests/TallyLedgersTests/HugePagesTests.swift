@@ -5,7 +5,8 @@ import XCTest
 /// memory holds: the runner appends decisions while the pages are supplied.
 final class HugePagesTests: XCTestCase {
     func testFaultingKeepsWhatTheRegionHolds() {
-        let count = 3 << 20
+        // Larger than the steps the pages are supplied in, and not a multiple of them.
+        let count = (19 << 20) + 12_345
         let region = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
         defer { region.deallocate() }
         // Written in part (a page, a span across pages, an odd tail), the rest untouched.
