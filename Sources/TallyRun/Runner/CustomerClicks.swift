@@ -1,3 +1,4 @@
+import Dispatch
 import TallyLedgers
 import TallyPrefetch
 
@@ -36,35 +37,81 @@ struct CustomerClicks {
 
     /// Groups the clicks of `table` by customer; clicks without a customer key
     /// (`noCustomer`) are left out: they can never touch an order.
+    ///
+    /// On two cores, each taking half of the clicks: when the run starts the renderer has
+    /// nothing to do yet, and grouping is a scattered write per click into 16 bytes that
+    /// were never touched (on one core, 0.45 s of the reference kit's large data while the
+    /// other waited). The second half's clicks of a customer go after the first half's,
+    /// where counting the first half puts them, so the entries are the same either way.
     init(_ table: ClickTable, noCustomer: Int32) {
         // Whole columns, read in order (a call per field per click was most of this).
         let (instants, referrers, customerOf) = table.columns
         let channels = table.codes(.channel)
         let customers = table.customerCount
+        let clicks = instants.count
+        let middle = clicks / 2
+        let halves = [0..<middle, middle..<clicks]
+        // Each half's clicks per customer, counted side by side.
+        let counts = Counts(halves: 2, customers: customers)
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let row = counts.rows[half]
+            customerOf.withUnsafeBufferPointer { customerOf in
+                for index in halves[half] where customerOf[index] != noCustomer { row[Int(customerOf[index])] += 1 }
+            }
+        }
+        // Where each customer's entries start, and where each half writes its first.
         var starts: [Int32] = HugePages.zeroed(count: customers + 1)
-        for customer in customerOf where customer != noCustomer { starts[Int(customer) + 1] += 1 }
-        for customer in 0..<customers { starts[customer + 1] += starts[customer] }
-        var next = starts
-        let total = Int(starts[customers])
+        let next = Counts(halves: 2, customers: customers)
+        var total: Int32 = 0
+        for customer in 0..<customers {
+            starts[customer] = total
+            next.rows[0][customer] = total
+            next.rows[1][customer] = total + counts.rows[0][customer]
+            total += counts.rows[0][customer] + counts.rows[1][customer]
+        }
+        starts[customers] = total
+        counts.release()
         let base = instants.first ?? 0
         let wide = (instants.last ?? 0) - base > Int64(UInt32.max)
         self.base = base
-        entries = [Entry](unsafeUninitializedCapacity: total) { buffer, count in
+        entries = [Entry](unsafeUninitializedCapacity: Int(total)) { buffer, count in
             HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
-            next.withUnsafeMutableBufferPointer { next in
-                for index in instants.indices {
+            let entries = SharedEntries(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let next = next.rows[half]
+                for index in halves[half] {
                     let customer = Int(customerOf[index])
                     guard customer != Int(noCustomer) else { continue }
                     let slot = Int(next[customer])
                     next[customer] += 1
-                    (buffer.baseAddress! + slot).initialize(to: Entry(offset: wide ? 0 : UInt32(instants[index] - base), click: Int32(index),
-                                                                    referrer: referrers[index], channel: channels?[index] ?? -1))
+                    (entries.base + slot).initialize(to: Entry(offset: wide ? 0 : UInt32(instants[index] - base), click: Int32(index),
+                                                               referrer: referrers[index], channel: channels?[index] ?? -1))
                 }
             }
-            count = total
+            count = Int(total)
         }
+        next.release()
         self.starts = starts
         if wide { wideInstants = entries.map { table.instant(Int($0.click)).secondsSinceEpoch } }
+    }
+
+    /// A count (or a next slot) per customer for each half of the clicks, written by the
+    /// half's own thread only.
+    private final class Counts: @unchecked Sendable {
+        let rows: [UnsafeMutableBufferPointer<Int32>]
+        init(halves: Int, customers: Int) {
+            rows = (0..<halves).map { _ in
+                let row = UnsafeMutableBufferPointer<Int32>.allocate(capacity: customers)
+                row.initialize(repeating: 0)
+                return row
+            }
+        }
+        func release() { rows.forEach { $0.deallocate() } }
+    }
+
+    /// The entries' storage while the two halves fill it: each writes slots of its own.
+    private struct SharedEntries: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Entry>
     }
 
     /// The instant of the entry at `position`, in seconds since the epoch.
