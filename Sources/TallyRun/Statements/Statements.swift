@@ -17,9 +17,29 @@ enum Statements {
             var notes: [CorrectionNote] = []
         }
         var byReferrer: [String: [CalendarMonth: Totals]] = [:]
+        // Earnings summed by referrer index and month first, then by name: hashing each
+        // decision's referrer id and month into the nested tables took 0.35 s of the
+        // reference kit's million decisions, on one core at the end of the run. (A decision
+        // whose id is not the one first seen with its index is summed by name directly.)
+        var earned: [Int: Int64] = [:]
+        var names: [Int32: String] = [:]
         result.decisions.forEachInPlace { decision in
-            guard decision.pointee.status == .payable, let date = decision.pointee.payableOn, isOpen(CalendarMonth(date)) else { return }
-            byReferrer[decision.pointee.referrer, default: [:]][CalendarMonth(date), default: Totals()].earned += decision.pointee.amount
+            guard decision.pointee.status == .payable, let date = decision.pointee.payableOn else { return }
+            let month = CalendarMonth(date)
+            guard isOpen(month) else { return }
+            let index = decision.pointee.referrerIndex, referrer = decision.pointee.referrer
+            func byName() { byReferrer[referrer, default: [:]][month, default: Totals()].earned += decision.pointee.amount }
+            guard (0..<(1 << 20)).contains(month.year) else { return byName() }
+            if let name = names[index] {
+                guard name == referrer else { return byName() }
+            } else {
+                names[index] = referrer
+            }
+            earned[Int(index) << 24 | month.year << 4 | month.month, default: 0] += decision.pointee.amount
+        }
+        for (key, amount) in earned {
+            let month = CalendarMonth(year: (key & 0xFF_FFFF) >> 4, month: key & 0xF)
+            byReferrer[names[Int32(truncatingIfNeeded: key >> 24)]!, default: [:]][month, default: Totals()].earned += amount
         }
         for record in result.adjustments where record.month <= lastMonth && isOpen(record.month) {
             switch record.kind {
@@ -37,6 +57,14 @@ enum Statements {
         for row in closed?.statements ?? [] { carriedFromClosed[row.referrer] = row.carriedOut }
         for referrer in carriedFromClosed.keys where byReferrer[referrer] == nil { byReferrer[referrer] = [:] }
         var rows = closed?.statements ?? []
+        // Sized once and sorted in place: grown by doubling and copied to sort, the rows
+        // (a quarter of a million on the reference kit's large data) were written three
+        // times into memory never touched before, two thirds of building them.
+        func ordinal(_ month: CalendarMonth) -> Int { month.year * 12 + month.month }
+        rows.reserveCapacity(rows.count + byReferrer.values.reduce(0) { total, months in
+            let first = closed?.openMonth ?? months.keys.min() ?? lastMonth
+            return total + max(0, ordinal(lastMonth) - ordinal(min(first, months.keys.min() ?? first)) + 1)
+        })
         for referrer in byReferrer.keys {
             let months = byReferrer[referrer]!
             guard var month = months.keys.min() ?? closed?.openMonth, month <= lastMonth else { continue }
@@ -56,6 +84,7 @@ enum Statements {
                 month = month.adding(months: 1)
             }
         }
-        return rows.sorted { ($0.referrer, $0.month) < ($1.referrer, $1.month) }
+        rows.sort { ($0.referrer, $0.month) < ($1.referrer, $1.month) }
+        return rows
     }
 }
