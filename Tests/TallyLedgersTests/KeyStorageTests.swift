@@ -125,6 +125,49 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual(texts(empty), ["1", "2", "3"])
     }
 
+    /// A clicks file read in pieces from both ends: the pieces read from the end lie last
+    /// first in their table and are appended in file order, block by block.
+    func testIdsAppendedByBlocksComeBackInBlockOrder() {
+        func texts(_ ids: ClickIDs) -> [String] { (0..<ids.count).map { ids[$0] } }
+        var front = ClickIDs()
+        for id in 1...4 { front.append(String(id)) }
+        // Pieces 9-10, then 7-8, then 5-6: read from the end.
+        var back = ClickIDs()
+        for id in [9, 10, 7, 8, 5, 6] { back.append(String(id)) }
+        var joined = front
+        for block in [4..<6, 2..<4, 0..<2] { joined.append(contentsOf: back, range: block) }
+        XCTAssertEqual(texts(joined), (1...10).map(String.init))
+        XCTAssertTrue(joined.countsUpForTesting, "ids that go on counting up keep no storage")
+        // Text ids and a gap, in any block.
+        var mixed = ClickIDs()
+        for id in ["x1", "20", "21", "y2", "22"] { mixed.append(id) }
+        var withText = front
+        for block in [3..<5, 0..<3, 2..<2] { withText.append(contentsOf: mixed, range: block) }
+        XCTAssertEqual(texts(withText), ["1", "2", "3", "4", "y2", "22", "x1", "20", "21"])
+        XCTAssertFalse(withText.countsUpForTesting)
+        var counting = ClickIDs()
+        for id in 30...33 { counting.append(String(id)) }
+        var ahead = ClickIDs()
+        ahead.append("x")
+        ahead.append(contentsOf: counting, range: 1..<3)
+        XCTAssertEqual(texts(ahead), ["x", "31", "32"])
+    }
+
+    func testClickFilesAppendedByBlocks() {
+        func files(_ files: ClickFiles) -> [Int32] { (0..<files.count).map { files[$0] } }
+        var one = ClickFiles()
+        for _ in 0..<3 { one.append(4) }
+        var mixed = ClickFiles()
+        for file: Int32 in [4, 5, 6, 4] { mixed.append(file) }
+        var joined = one
+        joined.append(contentsOf: mixed, range: 2..<4)
+        joined.append(contentsOf: mixed, range: 0..<2)
+        XCTAssertEqual(files(joined), [4, 4, 4, 6, 4, 4, 5])
+        var same = one
+        same.append(contentsOf: one, range: 1..<3)
+        XCTAssertEqual(files(same), [4, 4, 4, 4, 4])
+    }
+
     func testClickFilesKeepOneNumberUntilASecondFileAppears() {
         func files(_ files: ClickFiles) -> [Int32] { (0..<files.count).map { files[$0] } }
         var one = ClickFiles()

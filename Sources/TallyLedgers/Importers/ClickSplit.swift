@@ -1,35 +1,44 @@
 import Foundation
 
-/// A large clicks file read in two parts on two cores. Loading the clicks is the long
+/// A large clicks file read in pieces on two cores. Loading the clicks is the long
 /// branch of loading (10 million rows take about 10 s on one core, the orders beside them
-/// 4 s), so a part of it goes to the core once the orders are loaded: the parts are sized
-/// so that both cores finish together.
+/// 4 s): one core takes pieces from the file's start, the other, once the orders are in,
+/// from its end, until they meet. Which core reads how much is settled as they go, so
+/// both finish together however busy the machine is. (Cut once in two parts sized in
+/// advance, either core was often idle for 0.6 s at the end, one time and then the other,
+/// on the reference kit's large data.)
 ///
 /// A file is cut only where that cannot change the result: it has no quote at all (so
-/// every line is one row), and the cut falls between two lines with different `at`
-/// values (exact duplicates share their timestamp, so none straddles the cut). When the
-/// halves show the file is not in time order, duplicate detection needs the whole file:
+/// every line is one row), and each cut falls between two lines with different `at`
+/// values (exact duplicates share their timestamp, so none straddles a cut). When the
+/// pieces show the file is not in time order, duplicate detection needs the whole file:
 /// the loader then reads it again in one piece.
 struct ClickSplit: Sendable {
-    /// Where the rows after the header start, and the line they are on.
-    var rows: Int
-    var rowsLine: Int
-    /// Where the second half starts, and the line it is on.
-    var middle: Int
-    var middleLine: Int
-    var size: Int
-    /// Line ends in each part: at most that many rows (blank lines count too).
-    var firstLines: Int
-    var secondLines: Int
+    /// A part of the file between two cuts: its bytes, the line it starts on, and its
+    /// line ends (at most that many rows; blank lines count too).
+    struct Piece: Sendable, Equatable {
+        var range: Range<Int>
+        var line: Int
+        var lines: Int
+    }
 
-    var first: Range<Int> { rows..<middle }
-    var second: Range<Int> { middle..<size }
+    /// The pieces, in file order: together every byte after the header.
+    var pieces: [Piece]
+
+    /// Line ends after the header: every piece's columns are sized for them all before
+    /// the first is read (see `ClickTable.reserveCapacity`).
+    var lines: Int { pieces.reduce(0) { $0 + $1.lines } }
+
+    /// How many pieces a large file is cut into: small enough that the cores finish within
+    /// a piece of each other (a 2 GB file, some 0.15 s of reading a piece), few enough
+    /// that finding the cuts stays cheap (a look at 4 MB around each).
+    static let pieceCount = 32
 
     /// Where to cut the file at `path`, or nil when it is small, has quotes, or offers no
-    /// cut between two different timestamps near the middle. `atColumn` is the header
-    /// position of `at`. `fraction` is the share of the file for the first part. The file
-    /// is read a window at a time (see `FileWindow`).
-    static func find(path: String, delimiter: UInt8, atColumn: Int, minimumSize: Int, fraction: Double = 0.5) -> ClickSplit? {
+    /// cut between two different timestamps. `atColumn` is the header position of `at`.
+    /// Pieces are about equal in bytes; a cut that cannot be found joins two of them. The
+    /// file is read a window at a time (see `FileWindow`).
+    static func find(path: String, delimiter: UInt8, atColumn: Int, minimumSize: Int, pieces count: Int = pieceCount) -> ClickSplit? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = (attributes[.size] as? NSNumber)?.intValue, size >= minimumSize, size > 0 else { return nil }
         let descriptor = open(path, O_RDONLY)
@@ -40,19 +49,21 @@ struct ClickSplit: Sendable {
             guard bytes[0] != 10, bytes[0] != 13, let found = memchr(bytes.baseAddress!, 10, bytes.count) else { return nil }
             return UnsafeRawPointer(found) - UnsafeRawPointer(bytes.baseAddress!)
         }), let headerEnd else { return nil }
-        // The cut, from a window around the target: the first line start after it where
+        // Each cut, from a window around its target: the first line start after it where
         // the timestamp changes.
-        let target = min(size - 1, max(0, Int(Double(size) * fraction)))
-        let window = max(headerEnd + 1, target - (1 << 16))..<min(size, target + (4 << 20))
-        guard let found = FileWindow.read(descriptor, window, { bytes -> Int? in
-            cut(in: bytes, offset: window.lowerBound, target: target, fileSize: size, delimiter: delimiter, atColumn: atColumn)
-        }), let cut = found, cut > headerEnd + 1 else { return nil }
-        // The line the second part starts on, and no quote anywhere (a quote could hide a
-        // line break inside a field): one pass over the file (reading it once for quotes
-        // and again up to the cut for line ends took 0.3 s more on the reference kit's
-        // large clicks).
-        // The line ends of each part are counted too: each part's columns are sized from
-        // them before it is read (see `ClickTable.reserveCapacity`).
+        var cuts: [Int] = []
+        for piece in 1..<max(2, count) {
+            let target = min(size - 1, max(0, size / max(2, count) * piece))
+            guard target > (cuts.last ?? headerEnd + 1) else { continue }
+            let window = max(headerEnd + 1, target - (1 << 16))..<min(size, target + (4 << 20))
+            guard let found = FileWindow.read(descriptor, window, { bytes -> Int? in
+                cut(in: bytes, offset: window.lowerBound, target: target, fileSize: size, delimiter: delimiter, atColumn: atColumn)
+            }), let cut = found, cut > (cuts.last ?? headerEnd + 1) else { continue }
+            cuts.append(cut)
+        }
+        guard !cuts.isEmpty else { return nil }
+        // The line each piece starts on, and no quote anywhere (a quote could hide a line
+        // break inside a field): one pass over the file, counting each piece's line ends.
         var newlines = 0
         func countLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             guard memchr(bytes.baseAddress!, 34, bytes.count) == nil else { return false }
@@ -63,11 +74,19 @@ struct ClickSplit: Sendable {
             }
             return true
         }
-        guard FileWindow.scan(descriptor, 0..<cut, { bytes, _ in countLines(bytes) }) else { return nil }
-        let middleLine = newlines + 1
-        guard FileWindow.scan(descriptor, cut..<size, { bytes, _ in countLines(bytes) }) else { return nil }
-        return ClickSplit(rows: headerEnd + 1, rowsLine: 2, middle: cut, middleLine: middleLine, size: size,
-                          firstLines: middleLine - 2, secondLines: newlines + 1 - middleLine + 1)
+        let bounds = [headerEnd + 1] + cuts + [size]
+        var pieces: [Piece] = []
+        var line = 2
+        for index in 0..<bounds.count - 1 {
+            newlines = 0
+            let range = bounds[index]..<bounds[index + 1]
+            guard FileWindow.scan(descriptor, range, { bytes, _ in countLines(bytes) }) else { return nil }
+            // A last line without an end is a row too.
+            let lines = newlines + (index == bounds.count - 2 ? 1 : 0)
+            pieces.append(Piece(range: range, line: line, lines: lines))
+            line += newlines
+        }
+        return ClickSplit(pieces: pieces)
     }
 
     /// The cut within `bytes` (the file's bytes from `offset`): the start of the first

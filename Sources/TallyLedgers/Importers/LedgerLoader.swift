@@ -83,24 +83,26 @@ public struct LedgerLoader {
         let others = Box(self)
         // Where to cut the clicks is found on the clicks' core while the orders load (it
         // reads the whole file: up to a second on the reference kit's large data); the
-        // second part waits for it.
+        // orders' core waits for it before it takes pieces from the file's end.
         let cut = SplitDecision()
         DispatchQueue.concurrentPerform(iterations: 3) { part in
             let start = DispatchTime.now().uptimeNanoseconds
             switch part {
             case 0:
                 cut.value = clicks.value.clickSplit()
+                if let split = cut.value { cut.claims = PieceClaims(count: split.at.pieces.count) }
                 cut.ready.signal()
                 lap("finding where to cut the clicks", since: start)
                 let loading = DispatchTime.now().uptimeNanoseconds
-                // The first part's columns are sized for both parts: the second is then
-                // appended in place.
-                if let split = cut.value {
-                    clicks.value.loadClicks(split.source, file: split.file, range: split.at.first, line: split.at.rowsLine,
-                                            rows: split.at.firstLines + split.at.secondLines)
+                if let split = cut.value, let claims = cut.claims {
+                    // The pieces from the start, in order, into one table sized for every
+                    // piece: the other core's are then appended in place.
+                    while let piece = claims.front() {
+                        clicks.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
+                    }
                 }
                 else { clicks.value.load(.clicks) }
-                lap("clicks" + (cut.value == nil ? "" : " (first part)"), since: loading)
+                lap("clicks" + (cut.value == nil ? "" : " (from the start)"), since: loading)
             case 1:
                 for kind in [LedgerKind.orders, .refunds, .surveys, .resolutions] {
                     others.value.load(kind)
@@ -110,10 +112,15 @@ public struct LedgerLoader {
             default:
                 // Iterations are handed out in order, so the cut is being found already.
                 cut.ready.wait()
-                guard let split = cut.value else { return }
-                secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.second, line: split.at.middleLine,
-                                            rows: split.at.secondLines)
-                lap("clicks (second part)", since: start)
+                guard let split = cut.value, let claims = cut.claims else { return }
+                // The pieces from the end, last first, into a table of their own; where
+                // each lies in it is kept, to append them in file order.
+                while let piece = claims.back() {
+                    let before = secondHalf.value.ledgers.clicks.count
+                    secondHalf.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
+                    cut.endBlocks.insert(before..<secondHalf.value.ledgers.clicks.count, at: 0)
+                }
+                lap("clicks (from the end)", since: start)
             }
         }
         let split = cut.value
@@ -124,7 +131,7 @@ public struct LedgerLoader {
         self = others.take(leaving: base)
         var clickLoader = clicks.take(leaving: base)
         if let split {
-            if !clickLoader.join(secondHalf.take(leaving: base), file: split.file, rejectsBefore: rejectsBefore) {
+            if !clickLoader.join(secondHalf.take(leaving: base), blocks: cut.endBlocks, file: split.file, rejectsBefore: rejectsBefore) {
                 // Not in time order: duplicates can only be found over the whole file.
                 clickLoader = base
                 clickLoader.load(.clicks)
@@ -162,7 +169,39 @@ public struct LedgerLoader {
     /// signals `ready`, read by the second part's after waiting, and after the loading.
     final class SplitDecision: @unchecked Sendable {
         var value: (source: LedgerSource, file: Int, at: ClickSplit)?
+        var claims: PieceClaims?
+        /// Where the pieces read from the end lie in their table, in file order (touched
+        /// by their thread only, and after the loading).
+        var endBlocks: [Range<Int>] = []
         let ready = DispatchSemaphore(value: 0)
+    }
+
+    /// The pieces of a clicks file not yet taken: one core takes them from the front,
+    /// the other from the back, until none is left.
+    final class PieceClaims: @unchecked Sendable {
+        private var next = 0
+        private var last: Int
+        private let lock = NSLock()
+
+        init(count: Int) { last = count - 1 }
+
+        /// The first piece not yet taken, now taken.
+        func front() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next <= last else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        /// The last piece not yet taken, now taken.
+        func back() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next <= last else { return nil }
+            last -= 1
+            return last + 1
+        }
     }
 
     /// A loader handed to another thread: each is touched by one thread only, and read
@@ -265,42 +304,32 @@ public struct LedgerLoader {
         self = importer.loader
     }
 
-    /// Where to read the project's clicks file in two halves, if it is one large CSV or
-    /// TSV file that can be cut (see `ClickSplit`).
+    /// Where to cut the project's clicks file into pieces read on two cores, if it is one
+    /// large CSV or TSV file that can be cut (see `ClickSplit`).
     func clickSplit() -> (source: LedgerSource, file: Int, at: ClickSplit)? {
         let sources = project.ledgers.enumerated().filter { $0.element.kind == .clicks }
         guard sources.count == 1, let (file, source) = sources.first, source.format == .csv || source.format == .tsv,
-              let table = try? table(source), table.isDelimited, !table.hasConstants, let atColumn = table.headerColumn(of: "at") else { return nil }
-        // The orders' core takes the second part once the orders are in. A byte of orders
-        // costs about 11 of clicks, counting the clicks' core's pass to find the cut
-        // (reference kit, large: 74 MB of orders, refunds and surveys in 2.5 s against
-        // some 5 s per 2 GB of clicks, sharing the cores with the inputs' digest); the
-        // first part is what leaves both cores equally busy.
-        func size(_ path: String) -> Double {
-            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0
-        }
-        let clicks = size(source.path)
-        let others = project.ledgers.filter { [.orders, .refunds, .surveys, .resolutions].contains($0.kind) }.reduce(0) { $0 + size($1.path) }
-        let fraction = min(1, (clicks + 11 * others) / 2 / max(clicks, 1))
-        guard fraction < 0.95, let split = ClickSplit.find(path: source.path, delimiter: source.format == .csv ? 44 : 9, atColumn: atColumn,
-                                                           minimumSize: settings.splitClicksAbove, fraction: fraction) else { return nil }
+              let table = try? table(source), table.isDelimited, !table.hasConstants, let atColumn = table.headerColumn(of: "at"),
+              let split = ClickSplit.find(path: source.path, delimiter: source.format == .csv ? 44 : 9, atColumn: atColumn,
+                                          minimumSize: settings.splitClicksAbove) else { return nil }
         return (source, file, split)
     }
 
-    /// Reads the rows in `range` of a clicks file, whose first line is `line`, into a
-    /// click table sized for `rows` clicks.
-    mutating func loadClicks(_ source: LedgerSource, file: Int, range: Range<Int>, line: Int, rows: Int) {
+    /// Reads the rows of one piece of a clicks file into the click table, whose columns
+    /// are sized for `rows` clicks.
+    mutating func loadClicks(_ source: LedgerSource, file: Int, piece: ClickSplit.Piece, rows: Int) {
         guard let whole = try? table(source),
-              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: range, line: line) else { return }
+              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: piece.range, line: piece.line) else { return }
         ledgers.clicks.reserveCapacity(rows)
         importRows(of: part, source: source, file: file)
     }
 
-    /// Takes in the second half of a clicks file read in two; false (and nothing taken)
-    /// when either half was not in time order.
-    mutating func join(_ second: LedgerLoader, file: Int, rejectsBefore: Int) -> Bool {
+    /// Takes in the pieces of a clicks file read from its end (`blocks`: where each lies
+    /// in `second`'s table, in file order); false (and nothing taken) when any piece was
+    /// not in time order.
+    mutating func join(_ second: LedgerLoader, blocks: [Range<Int>], file: Int, rejectsBefore: Int) -> Bool {
         guard !clicksOutOfOrder, !second.clicksOutOfOrder else { return false }
-        ledgers.clicks.append(contentsOf: second.ledgers.clicks)
+        ledgers.clicks.append(contentsOf: second.ledgers.clicks, blocks: blocks)
         let other = second.ledgers.counts[file]
         ledgers.counts[file].read += other.read
         ledgers.counts[file].accepted += other.accepted

@@ -27,15 +27,20 @@ struct ClickFiles: Sendable {
         count += 1
     }
 
-    mutating func append(contentsOf other: ClickFiles) {
-        if perClick.isEmpty, other.perClick.isEmpty, count == 0 || other.count == 0 || only == other.only {
+    /// Appends the files of every click of `other`.
+    mutating func append(contentsOf other: ClickFiles) { append(contentsOf: other, range: 0..<other.count) }
+
+    /// Appends the files of `other`'s clicks in `range`.
+    mutating func append(contentsOf other: ClickFiles, range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        if perClick.isEmpty, other.perClick.isEmpty, count == 0 || only == other.only {
             if count == 0 { only = other.only }
-            count += other.count
+            count += range.count
             return
         }
         if perClick.isEmpty { perClick = Array(repeating: only, count: count) }
-        perClick += other.perClick.isEmpty ? Array(repeating: other.only, count: other.count) : other.perClick
-        count += other.count
+        perClick += other.perClick.isEmpty ? Array(repeating: other.only, count: range.count) : Array(other.perClick[range])
+        count += range.count
     }
 
     mutating func reserveCapacity(_ capacity: Int) {

@@ -15,6 +15,9 @@ struct ClickIDs: Sendable {
 
     private var countsUp: Bool { numbers.isEmpty && texts.isEmpty }
 
+    /// Whether the ids are kept as their first number alone (for tests).
+    var countsUpForTesting: Bool { countsUp }
+
     subscript(index: Int) -> String {
         precondition(index >= 0 && index < count, "click index out of range")
         let number = countsUp ? first + Int64(index) : numbers[index]
@@ -87,19 +90,38 @@ struct ClickIDs: Sendable {
         count += 1
     }
 
-    mutating func append(contentsOf other: ClickIDs) {
-        if countsUp, other.countsUp, count == 0 || other.count == 0 || other.first == first + Int64(count) {
-            if count == 0 { first = other.first }
-            count += other.count
+    /// Appends every id of `other`.
+    mutating func append(contentsOf other: ClickIDs) { append(contentsOf: other, range: 0..<other.count) }
+
+    /// Appends the ids of `other` in `range`. Ids that go on counting up by one from the
+    /// last (a file read in pieces, the pieces appended in file order) keep no storage.
+    mutating func append(contentsOf other: ClickIDs, range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        if countsUp, let start = other.countingUp(range), count == 0 || start == first + Int64(count) {
+            if count == 0 { first = start }
+            count += range.count
             return
         }
         materialize()
-        var other = other
-        other.materialize()
-        let shift = Int64(texts.count)
-        numbers += other.numbers.map { $0 >= 0 ? $0 : $0 - shift }
-        texts += other.texts
-        count += other.count
+        numbers.reserveCapacity(numbers.count + range.count)
+        for index in range {
+            let number = other.countsUp ? other.first + Int64(index) : other.numbers[index]
+            if number >= 0 {
+                numbers.append(number)
+            } else {
+                numbers.append(-1 - Int64(texts.count))
+                texts.append(other.texts[Int(-1 - number)])
+            }
+        }
+        count += range.count
+    }
+
+    /// The first id's number in `range` when the ids there are numbers counting up by one.
+    private func countingUp(_ range: Range<Int>) -> Int64? {
+        if countsUp { return first + Int64(range.lowerBound) }
+        guard let start = numbers[range].first, start >= 0 else { return nil }
+        for (offset, number) in numbers[range].enumerated() where number != start + Int64(offset) { return nil }
+        return start
     }
 
     mutating func reserveCapacity(_ capacity: Int) {
