@@ -19,7 +19,11 @@ public struct DecisionLog: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// Where records go as they are chained, a few megabytes at a time, so a large run
     /// never holds its whole ledger (1.6 GB on the reference kit's large data).
-    var file: FileHandle?
+    var file: FileHandle? {
+        didSet { writer = file.map { LedgerFileWriter(descriptor: $0.fileDescriptor) } }
+    }
+    /// Writes `file`'s bytes (see `LedgerFileWriter`).
+    private var writer: LedgerFileWriter?
     /// The hash of the last record: the head of the chain.
     public var lastHash: String { previous }
     /// Records written, the header included.
@@ -99,18 +103,9 @@ public struct DecisionLog: Sendable {
 
     /// Writes `raw` to `file` whole (or notes why it could not).
     private mutating func write(_ raw: UnsafeRawBufferPointer) {
-        guard let file, writeProblem == nil, let base = raw.baseAddress else { return }
-        let descriptor = file.fileDescriptor
-        var offset = 0
-        while offset < raw.count {
-            let written = Foundation.write(descriptor, base + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                writeProblem = String(cString: strerror(errno))
-                return
-            }
-            offset += written
-        }
+        guard let writer, writeProblem == nil else { return }
+        writer.append(raw)
+        writeProblem = writer.problem
     }
 
     /// Closes the log with the `end` record: how many records came before it (so that
@@ -120,12 +115,13 @@ public struct DecisionLog: Sendable {
         append([("type", .string("end")), ("records", .int(Int64(count))), ("decisions", .int(Int64(decisions))),
                 ("adjustments", .int(Int64(adjustments))),
                 ("outputs", .array(outputs.map { .object([("file", .string($0.name)), ("sha256", .string($0.sha256 ?? ""))]) }))])
-        if let file {
+        if let file, let writer {
             flush()
+            let length = writer.finish()
+            if writeProblem == nil { writeProblem = writer.problem }
             // The file may be an earlier ledger rewritten in place (see
             // `RunOutputs.openPartialDecisions`): what lies past this run's records goes.
-            let descriptor = file.fileDescriptor
-            if writeProblem == nil, ftruncate(descriptor, lseek(descriptor, 0, SEEK_CUR)) != 0 {
+            if writeProblem == nil, ftruncate(file.fileDescriptor, off_t(length)) != 0 {
                 writeProblem = String(cString: strerror(errno))
             }
             bytes = []
