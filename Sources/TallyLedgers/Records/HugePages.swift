@@ -65,11 +65,12 @@ public enum HugePages {
         guard let base = region.baseAddress, page > 0 else { return }
         let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
         let end = (Int(bitPattern: base) + region.count) & ~(page - 1)
-        // A few megabytes at a time: the kernel holds the process's memory map for the
-        // whole of one call, and a thread that maps memory meanwhile (any large allocation)
-        // waits until it ends (the runner stood still for 0.3 s on the reference kit's
-        // large data while its decisions' room, 200 MB, was supplied in one call).
-        let step = 8 << 20
+        // A huge page at a time: the kernel holds the process's memory map for the whole
+        // of one call, and a thread that maps memory meanwhile (any large allocation, a
+        // heap that grows) waits until it ends (the runner stood still for 0.3 s on the
+        // reference kit's large data while its decisions' room, 200 MB, was supplied in
+        // one call, and still 0.1 s in calls of 8 MB: a fresh page costs that much here).
+        let step = 2 << 20
         for chunk in stride(from: start, to: end, by: step) {
             guard let pointer = UnsafeMutableRawPointer(bitPattern: chunk) else { return }
             guard madvise(pointer, min(step, end - chunk), MADV_POPULATE_WRITE) == 0 else { return }
