@@ -194,7 +194,7 @@ public struct DecisionLog: Sendable {
         let currency = plan.currency
         let digits = currency.minorUnits
         out.beginObject()
-        out.string("id", decision.id)
+        out.string("id", decision.order, 47, decision.referrer)  // ORDER/REFERRER (see `Decision.id`)
         out.string("type", "decision")
         out.string("order", decision.order)
         out.string("referrer", decision.referrer)

@@ -88,37 +88,38 @@ public struct JSONWriter: ~Copyable {
         count += bytes.count
     }
 
+    /// Whether text needs no escaping in a JSON string: no control byte, `"` or `\`.
+    /// Checked eight bytes at a time.
+    private static func isPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = utf8.count
+        var index = 0
+        if let base = utf8.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= n {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                // Bytes below 0x20 (high bit clear in word - 0x20.., unless the byte is
+                // >= 0x80), or equal to `"` or `\`: a flag may be false only above a
+                // true one, so any flag means "check these bytes one by one".
+                let low = (word &- 0x2020_2020_2020_2020) & ~word
+                let quote = word ^ 0x2222_2222_2222_2222, slash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                if (low | ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash)) & highs != 0 { break }
+                index += 8
+            }
+        }
+        while index < n {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == 34 || byte == 92 { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// `text` as a JSON string literal (see `JSON.quote`).
     private mutating func quoted(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
-            // Nearly all text needs no escaping: it is copied whole. Checked eight bytes at
-            // a time (a control byte, `"` or `\` in any of them).
-            var plain = true
-            let n = utf8.count
-            var index = 0
-            if let base = utf8.baseAddress {
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while index + 8 <= n {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    // Bytes below 0x20 (high bit clear in word - 0x20.., unless the byte is
-                    // >= 0x80), or equal to `"` or `\`: a flag may be false only above a
-                    // true one, so any flag means "check these bytes one by one".
-                    let low = (word &- 0x2020_2020_2020_2020) & ~word
-                    let quote = word ^ 0x2222_2222_2222_2222, slash = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                    if (low | ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash)) & highs != 0 { break }
-                    index += 8
-                }
-            }
-            while index < n {
-                let byte = utf8[index]
-                if byte < 0x20 || byte == 34 || byte == 92 {
-                    plain = false
-                    break
-                }
-                index += 1
-            }
-            if plain {
+            // Nearly all text needs no escaping: it is copied whole.
+            if JSONWriter.isPlain(utf8) {
                 reserve(utf8.count + 2)
                 start[count] = 34
                 count += 1
@@ -204,6 +205,30 @@ public struct JSONWriter: ~Copyable {
     public mutating func string(_ name: StaticString?, _ value: String) {
         key(name)
         quoted(value)
+    }
+
+    /// A string member whose text is `first`, the character `separator` and `second` (a
+    /// decision's id, `ORDER/REFERRER`), written without a `String` made of the three.
+    /// `separator` is plain ASCII: not a control character, `"` or `\`.
+    public mutating func string(_ name: StaticString?, _ first: String, _ separator: UInt8, _ second: String) {
+        key(name)
+        var first = first, second = second
+        let written = first.withUTF8 { head in
+            second.withUTF8 { tail -> Bool in
+                guard JSONWriter.isPlain(head), JSONWriter.isPlain(tail) else { return false }
+                reserve(head.count + tail.count + 3)
+                start[count] = 34
+                count += 1
+                put(head)
+                start[count] = separator
+                count += 1
+                put(tail)
+                start[count] = 34
+                count += 1
+                return true
+            }
+        }
+        if !written { quoted(first + String(UnicodeScalar(separator)) + second) }
     }
 
     /// A member whose name is text, with a string value.

@@ -13,7 +13,7 @@ final class DecisionStorageTests: XCTestCase {
         let trace = DecisionTrace(order: facts, touches: [], evidence: "click", model: "last touch", weights: [("R1", "1")],
                                   credit: CreditTrace(weight: "1", share: "100%", net: 1000, gross: 1000, shipping: 0, arithmetic: "all"),
                                   fraud: [check], rules: [], adjustments: [], resolution: nil)
-        return Decision(id: "A/R1", order: "A", referrer: "R1", referrerIndex: 0, orderAt: facts.at, orderDate: facts.localDate, status: .payable,
+        return Decision(order: "A", referrer: "R1", referrerIndex: 0, orderAt: facts.at, orderDate: facts.localDate, status: .payable,
                         ruleTotal: 100, amount: 100, payableOn: nil, reason: nil, lines: [], trace: trace)
     }
 

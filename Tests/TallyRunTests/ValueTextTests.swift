@@ -173,6 +173,23 @@ final class ValueTextTests: XCTestCase {
         }
     }
 
+    /// Two texts joined by a character (a decision's id): the string of the joined text,
+    /// escapes included.
+    func testTwoTextsJoinedByACharacterAreTheJoinedString() {
+        let texts = ["", "30000002", "R010597", "quote \" and \\", "line\nbreak\u{1}", "é ✓ 🎉", String(repeating: "x", count: 3_000)]
+        for first in texts {
+            for second in texts {
+                var writer = JSONWriter(capacity: 1)
+                writer.beginObject()
+                writer.string("id", first, 47, second)
+                writer.bool("kept", true)
+                writer.endObject()
+                XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self),
+                               JSON.object([("id", .string(first + "/" + second)), ("kept", .bool(true))]).rendered(), "\(first) / \(second)")
+            }
+        }
+    }
+
     /// A click beyond the lookback is worded in place in its record: exactly the words
     /// `TouchTrace.excluded` gives (which `tally explain` shows).
     func testClicksBeyondTheLookbackAreWordedAsTheTraceWordsThem() {

@@ -9,8 +9,11 @@ public enum DecisionStatus: String, Sendable, Equatable {
 
 /// One decision: what one credited referrer earns on one order, and why.
 public struct Decision: Sendable {
-    /// `ORDER/REFERRER`: stable across runs.
-    public var id: String
+    /// `ORDER/REFERRER`: stable across runs. Made when read, not kept: as a string of
+    /// its own (16 bytes and more, past what a `String` holds inline) it was an allocation
+    /// for every decision, retained and let go of with every copy (the reference kit's
+    /// large data: a million, and 48 MB of memory).
+    public var id: String { Decision.id(order: order, referrer: referrer) }
     public var order: String
     public var referrer: String
     public var referrerIndex: Int32
@@ -111,10 +114,9 @@ public struct Decision: Sendable {
         @usableFromInline init(_ value: DecisionTrace) { self.value = value }
     }
 
-    public init(id: String, order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
+    public init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
                 status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
                 trace: DecisionTrace) {
-        self.id = id
         self.order = order
         self.referrer = referrer
         self.referrerIndex = referrerIndex

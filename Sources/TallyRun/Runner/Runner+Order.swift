@@ -148,7 +148,7 @@ extension Runner {
                 : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
             var decision = Decision(
-                id: Decision.id(order: order.id, referrer: referrerID), order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
+                order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
                 orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
                 reason: nil, lines: [],
                 trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,
@@ -159,7 +159,10 @@ extension Runner {
                 scratch.pending.append(decision)
                 continue
             }
-            let evaluation = evaluateRules(&scope, decision: decision.id)
+            // The id's parts taken out first: a closure reading `order` copied the whole
+            // order for every decision.
+            let orderID = order.id
+            let evaluation = evaluateRules(&scope, decision: { Decision.id(order: orderID, referrer: referrerID) })
             decision.lines = evaluation.lines
             decision.trace.rules = evaluation.traces
             decision.ruleTotal = evaluation.lines.reduce(0) { $0 + $1.amount }

@@ -53,7 +53,8 @@ struct TierReading {
 extension Runner {
     /// Evaluates every rule for one decision: effective window, conditions, payments,
     /// then `replaces`. Returns the paid lines and a trace entry for every rule.
-    mutating func evaluateRules(_ scope: inout Scope, decision: String) -> (lines: [RuleLine], traces: [RuleTrace]) {
+    /// `decision` makes the decision's id, read only by retroactive tiers.
+    mutating func evaluateRules(_ scope: inout Scope, decision: () -> String) -> (lines: [RuleLine], traces: [RuleTrace]) {
         guard let referrer = scope.referrer, scope.order != nil, let credit = scope.credit else { return ([], []) }
         // The order's view and the plan's rules are read in place: binding them (`let
         // order = scope.order`, `for rule in plan.rules`) copied each for every decision,
@@ -176,7 +177,7 @@ extension Runner {
 
     /// One pay clause's amount and its arithmetic (empty words without a trace).
     /// `place`: the clause's place among the rule's payments.
-    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, place: Int, decision: String,
+    mutating func pay(_ payment: PlannedPayment, _ scope: inout Scope, rule: Int, place: Int, decision: () -> String,
                       readings: [Int: TierReading]) -> (Int64, PaymentArithmetic) {
         guard let credit = scope.credit else { return (0, .words("")) }
         // Without a trace the arithmetic is never read: no words are built.
@@ -219,7 +220,7 @@ extension Runner {
             return (amount, .words("\(payment.text): \(money(value))\(shareText) = \(money(amount))"))
         case .rate(.tiers(let index), let base):
             guard case .money(let value) = interpreter.evaluate(base, scope), let reading = readings[index] else { return (0, .words("\(payment.text): no base")) }
-            let (amount, words) = tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision, rule: rule)
+            let (amount, words) = tierAmount(index, base: value, reading: reading, text: payment.text, decision: decision(), rule: rule)
             return (amount, .words(words))
         case .rate(let rate, let base):
             guard case .money(let value) = interpreter.evaluate(base, scope) else { return (0, .words("\(payment.text): no base")) }
