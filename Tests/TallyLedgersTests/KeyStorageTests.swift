@@ -1,4 +1,5 @@
 @testable import TallyLedgers
+import TallyTestSupport
 import TallyValues
 import XCTest
 
@@ -151,6 +152,55 @@ final class KeyStorageTests: XCTestCase {
         ahead.append("x")
         ahead.append(contentsOf: counting, range: 1..<3)
         XCTAssertEqual(texts(ahead), ["x", "31", "32"])
+    }
+
+    /// Click lines kept as runs give back every line as appended, however they were
+    /// joined by blocks or reordered, against a plain array of the same lines.
+    func testClickLinesKeptAsRunsComeBackAsAppended() {
+        var random = SeededRandom(seed: 3)
+        for _ in 0..<40 {
+            var lines = ClickLines(), plain: [Int32] = []
+            var line: Int32 = Int32(random.below(5)) + 2
+            for _ in 0..<random.below(300) {
+                // Mostly the next line; now and then a gap, a repeat or a step back.
+                switch random.below(12) {
+                case 0: line += Int32(random.below(4)) + 2
+                case 1: line -= Int32(random.below(3))
+                default: line += 1
+                }
+                lines.append(line)
+                plain.append(line)
+            }
+            XCTAssertEqual((0..<lines.count).map { lines[$0] }, plain)
+            // Joined block by block, in any order, onto lines already there.
+            var blocks: [Range<Int>] = []
+            var start = 0
+            while start < plain.count {
+                let end = min(plain.count, start + random.below(40) + 1)
+                blocks.append(start..<end)
+                start = end
+            }
+            for index in blocks.indices.reversed() { blocks.swapAt(index, random.below(index + 1)) }
+            var joined = ClickLines(), expected: [Int32] = []
+            for line in [Int32(1), 2, 3] { joined.append(line); expected.append(line) }
+            for block in blocks {
+                joined.append(contentsOf: lines, range: block)
+                expected += plain[block]
+            }
+            XCTAssertEqual((0..<joined.count).map { joined[$0] }, expected)
+            var order = Array(plain.indices)
+            for index in order.indices.reversed() { order.swapAt(index, random.below(index + 1)) }
+            let permuted = lines.permuted(by: order)
+            XCTAssertEqual((0..<permuted.count).map { permuted[$0] }, order.map { plain[$0] })
+        }
+        // Lines that follow each other take one run, pieces joined in order too.
+        var counting = ClickLines()
+        for line in Int32(2)...10_001 { counting.append(line) }
+        var whole = ClickLines()
+        for block in [0..<4_000, 4_000..<9_000, 9_000..<10_000] { whole.append(contentsOf: counting, range: block) }
+        XCTAssertEqual(counting.runCount, 1)
+        XCTAssertEqual(whole.runCount, 1)
+        XCTAssertEqual(whole[9_999], 10_001)
     }
 
     func testClickFilesAppendedByBlocks() {

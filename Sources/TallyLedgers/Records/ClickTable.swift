@@ -44,7 +44,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     @usableFromInline private(set) var customerIndexes: [Int32] = []
     private var ids = ClickIDs()
     private var files = ClickFiles()
-    private var lines: [Int32] = []
+    private var lines = ClickLines()
     /// Customer keys, interned: most customers click many times.
     private var customers = KeyInterner()
     @usableFromInline var customerKeys: [String] { customers.keys }
@@ -242,7 +242,6 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         faultRoom(at)
         faultRoom(referrers)
         faultRoom(customerIndexes)
-        faultRoom(lines)
         for column in codes.indices where kept[column] && Text.allCases[column].isInterned { faultRoom(codes[column]) }
         let renumber = customers.intern(all: other.customers.keys)
         let valueNumbers = texts.indices.map { column in
@@ -254,7 +253,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
             customerIndexes += other.customerIndexes[block].map { renumber[Int($0)] }
             ids.append(contentsOf: other.ids, range: block)
             files.append(contentsOf: other.files, range: block)
-            lines += other.lines[block]
+            lines.append(contentsOf: other.lines, range: block)
             for column in texts.indices where kept[column] {
                 if Text.allCases[column].isInterned {
                     codes[column] += other.codes[column][block].map { valueNumbers[column][Int($0)] }
@@ -278,7 +277,6 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         reserve(&customerIndexes)
         ids.reserveCapacity(total)
         files.reserveCapacity(total)
-        reserve(&lines)
         for column in texts.indices where kept[column] {
             if Text.allCases[column].isInterned { reserve(&codes[column]) } else { texts[column].reserveCapacity(total) }
         }
@@ -303,7 +301,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         customerIndexes = permute(customerIndexes)
         ids = ids.permuted(by: order)
         files = files.permuted(by: order)
-        lines = permute(lines)
+        lines = lines.permuted(by: order)
         texts = texts.map { $0.isEmpty ? $0 : permute($0) }
         codes = codes.map { $0.isEmpty ? $0 : permute($0) }
     }
