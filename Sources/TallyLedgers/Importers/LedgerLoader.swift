@@ -15,7 +15,7 @@ public struct LoadSettings: Sendable {
     /// Tracking-token keys by id; nil when tally.yaml lists none (tokens are then not
     /// checked and no click counts as signed).
     public var tokenKeys: [String: [UInt8]]?
-    /// A clicks file at least this large is read in two halves on two cores.
+    /// A clicks file at least this large is read in pieces on two cores (see `ClickSplit`).
     public var splitClicksAbove = 32 << 20
     /// Whether plain click lines take the fast path (read in place, see `importClickRows`);
     /// false reads every row the general way, for tests that compare the two.
@@ -126,7 +126,7 @@ public struct LedgerLoader {
         let split = cut.value
         let start = DispatchTime.now().uptimeNanoseconds
         // Taken out of their boxes, not copied: a copy shares the columns, so growing the
-        // first part's columns for the second kept the old ones alive beside the new
+        // first core's columns for the other's pieces kept the old ones alive beside the new
         // (400 MB more at the peak of loading the reference kit's large data).
         self = others.take(leaving: base)
         var clickLoader = clicks.take(leaving: base)
@@ -165,8 +165,8 @@ public struct LedgerLoader {
         }
     }
 
-    /// Where the clicks file is cut, once known: set by the first part's thread before it
-    /// signals `ready`, read by the second part's after waiting, and after the loading.
+    /// Where the clicks file is cut, once known: set by the clicks' thread before it
+    /// signals `ready`, read by the orders' thread after waiting, and after the loading.
     final class SplitDecision: @unchecked Sendable {
         var value: (source: LedgerSource, file: Int, at: ClickSplit)?
         var claims: PieceClaims?

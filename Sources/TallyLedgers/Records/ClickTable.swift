@@ -223,9 +223,9 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// numbering its customer keys in this table: the rows in each of `blocks`, in turn.
     mutating func append(contentsOf other: ClickTable, blocks: [Range<Int>]) {
         let added = blocks.reduce(0) { $0 + $1.count }
-        // Each column sized once for both parts: appending to a full array copied the
-        // first part again before adding the second. (Nothing to do when the first part
-        // was sized for both before it was read.)
+        // Each column sized once for both parts: appending to a full array copied this
+        // part again before adding the other. (Nothing to do when this part was sized for
+        // both before it was read.)
         reserveCapacity(count + added)
         // The room the other part is copied into has never been touched: its pages are
         // supplied on the other core, idle while this one numbers the other part's

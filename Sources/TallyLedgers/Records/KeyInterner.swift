@@ -142,8 +142,8 @@ struct KeyInterner: Sendable {
     }
 
     /// The numbers of `keys`, interning each that is new, in order. Each key's slot is
-    /// asked for eight keys ahead (see `prefetch`): joining the two parts of a clicks
-    /// file interns the second part's million customer keys into the first part's table,
+    /// asked for eight keys ahead (see `prefetch`): joining the pieces of a clicks file
+    /// interns the million customer keys of those read from the end into the other table,
     /// a cache miss each, on one core while the other waits.
     mutating func intern(all keys: [String]) -> [Int32] {
         let ahead = 8
