@@ -165,6 +165,25 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.orders.first?.net, 10_00)
     }
 
+    /// Orders are processed by instant, then by id byte-wise, whatever order the files
+    /// give them in; refunds find their order where it ends up.
+    func testOrdersAreSortedByInstantThenId() throws {
+        let orders = ["order,at,customer,amount", "B,2026-01-02T00:00:00Z,c,1.00", "A,2026-01-02T00:00:00Z,c,2.00",
+                      "C,2026-01-01T00:00:00Z,c,3.00", "D,2026-01-03T00:00:00Z,c,4.00", "a,2026-01-02T00:00:00Z,c,5.00"]
+        for (name, lines) in [("shuffled", orders), ("in order", [orders[0], orders[3], orders[2], orders[1], orders[5], orders[4]]),
+                              ("in time order, ids not", [orders[0], orders[3], orders[1], orders[2], orders[5], orders[4]])] {
+            let project = try ScratchProject(files: [
+                "orders.csv": lines.joined(separator: "\n") + "\n",
+                "refunds.csv": "order,at,amount\nB,2026-01-05T00:00:00Z,0.50\n",
+            ], ledgers: "  orders: orders.csv\n  refunds: refunds.csv\n")
+            defer { project.remove() }
+            let ledgers = try project.load()
+            assertAccounted(ledgers)
+            XCTAssertEqual(ledgers.orders.map(\.id), ["C", "A", "B", "a", "D"], name)
+            XCTAssertEqual(ledgers.refunds.map { ledgers.orders[$0.orderPosition].id }, ["B"], name)
+        }
+    }
+
     func testLocalTimesAreReadInTheProgramZone() throws {
         let clock = ProgramClock(identifier: "America/New_York")!
         func read(_ text: String) -> Int64? { try? FieldText.timestamp(text, clock: clock).get().secondsSinceEpoch }
