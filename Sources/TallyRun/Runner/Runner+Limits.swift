@@ -9,12 +9,16 @@ extension Runner {
     /// with a `cap` adjustment, later ones are `capped` at 0.00. Rejected decisions count
     /// nothing; held ones count.
     mutating func applyLimits(_ decisions: inout [Decision], orderView: OrderView) {
-        for (limitIndex, limit) in plan.limits.enumerated() {
-            func counts(_ decision: Decision) -> Bool { decision.status != .rejected && decision.amount > 0 }
+        // Limits and decisions read by index, field by field: iterating the limits, or
+        // handing a decision to a function, copied each (retaining every string it holds)
+        // for every order.
+        for limitIndex in plan.limits.indices {
+            let limit = plan.limits[limitIndex]
+            func counts(_ index: Int) -> Bool { decisions[index].status != .rejected && decisions[index].amount > 0 }
             if let months = limit.months {
                 let date = orderView.localDate
                 let period = (date.year * 12 + date.month - 1) / months
-                for index in decisions.indices where counts(decisions[index]) {
+                for index in decisions.indices where counts(index) {
                     let referrer = decisions[index].referrerIndex
                     let used = limitUse.used(limit: limitIndex, referrer: referrer, period: period)
                     let before = decisions[index].amount
@@ -26,7 +30,7 @@ extension Runner {
                            note: "\(money(used)) already counted this period, \(money(room)) left of \(money(limit.amount))")
                 }
             } else {
-                let live = decisions.indices.filter { counts(decisions[$0]) }
+                let live = decisions.indices.filter { counts($0) }
                 let total = live.reduce(Int64(0)) { $0 + decisions[$1].amount }
                 guard total > limit.amount else { continue }
                 let parts = LargestRemainder.split(limit.amount, proportionalTo: live.map { decisions[$0].amount }, priority: Array(live.indices))
