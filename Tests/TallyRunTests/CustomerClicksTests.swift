@@ -42,6 +42,17 @@ final class CustomerClicksTests: XCTestCase {
         }
     }
 
+    /// No clicks, or none with a customer key: no entries, and every window empty.
+    func testNoKeyedClicksGiveNoEntries() {
+        let empty = CustomerClicks(ClickTable(), noCustomer: -1)
+        XCTAssertTrue(empty.entries.isEmpty)
+        XCTAssertEqual(empty.clicks(of: 0, from: 0, through: .max), 0..<0)
+        let keyless = table(instants: [10, 20, 30], customers: ["", "", ""])
+        let index = CustomerClicks(keyless, noCustomer: keyless.noCustomerNumber ?? -1)
+        XCTAssertTrue(index.entries.isEmpty)
+        XCTAssertEqual(index.clicks(of: 0, from: 0, through: .max), 0..<0)
+    }
+
     func testWindowsAreTheCustomersClicksBetweenTwoInstants() {
         var random = SeededRandom(seed: 11)
         var at: Int64 = 1_767_225_600

@@ -75,8 +75,10 @@ struct CustomerClicks {
         let wide = (instants.last ?? 0) - base > Int64(UInt32.max)
         self.base = base
         entries = [Entry](unsafeUninitializedCapacity: Int(total)) { buffer, count in
+            count = 0
+            guard total > 0, let storage = buffer.baseAddress else { return }
             HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
-            let entries = SharedEntries(base: buffer.baseAddress!)
+            let entries = SharedEntries(base: storage)
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 let next = next.rows[half]
                 for index in halves[half] {
