@@ -194,7 +194,12 @@ public struct DecisionLog: Sendable {
         let currency = plan.currency
         let digits = currency.minorUnits
         out.beginObject()
-        out.string("id", decision.order, 47, decision.referrer)  // ORDER/REFERRER (see `Decision.id`)
+        // ORDER/REFERRER (see `Decision.id`), written in parts.
+        out.beginString("id")
+        out.stringPart(decision.order)
+        out.raw("/")
+        out.stringPart(decision.referrer)
+        out.endString()
         out.string("type", "decision")
         out.string("order", decision.order)
         out.string("referrer", decision.referrer)

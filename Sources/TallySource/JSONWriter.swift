@@ -207,30 +207,6 @@ public struct JSONWriter: ~Copyable {
         quoted(value)
     }
 
-    /// A string member whose text is `first`, the character `separator` and `second` (a
-    /// decision's id, `ORDER/REFERRER`), written without a `String` made of the three.
-    /// `separator` is plain ASCII: not a control character, `"` or `\`.
-    public mutating func string(_ name: StaticString?, _ first: String, _ separator: UInt8, _ second: String) {
-        key(name)
-        var first = first, second = second
-        let written = first.withUTF8 { head in
-            second.withUTF8 { tail -> Bool in
-                guard JSONWriter.isPlain(head), JSONWriter.isPlain(tail) else { return false }
-                reserve(head.count + tail.count + 3)
-                start[count] = 34
-                count += 1
-                put(head)
-                start[count] = separator
-                count += 1
-                put(tail)
-                start[count] = 34
-                count += 1
-                return true
-            }
-        }
-        if !written { quoted(first + String(UnicodeScalar(separator)) + second) }
-    }
-
     /// A member whose name is text, with a string value.
     public mutating func string(key name: String, _ value: String) {
         key(text: name)
@@ -277,13 +253,16 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// Text inside the string begun with `beginString`, escaped as any string's text.
+    /// Plain text is copied as it is; text that needs escapes is escaped as `quoted`
+    /// does, without the quotes around it.
     public mutating func stringPart(_ text: String) {
-        let mark = count
-        quoted(text)
-        // Without the quotes `quoted` put around it: the text moves back over the opening one.
-        let length = count - mark - 2
-        if length > 0 { (start + mark).update(from: start + mark + 1, count: length) }
-        count = mark + length
+        var text = text
+        text.withUTF8 { utf8 in
+            if JSONWriter.isPlain(utf8) { return put(utf8) }
+            var escaped: [UInt8] = []
+            JSON.quote(String(decoding: utf8, as: UTF8.self), into: &escaped)
+            escaped.withUnsafeBufferPointer { put(UnsafeBufferPointer(rebasing: $0.dropFirst().dropLast())) }
+        }
     }
 
     /// Closes the string begun with `beginString`.

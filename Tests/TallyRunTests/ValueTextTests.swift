@@ -181,7 +181,11 @@ final class ValueTextTests: XCTestCase {
             for second in texts {
                 var writer = JSONWriter(capacity: 1)
                 writer.beginObject()
-                writer.string("id", first, 47, second)
+                writer.beginString("id")
+                writer.stringPart(first)
+                writer.raw("/")
+                writer.stringPart(second)
+                writer.endString()
                 writer.bool("kept", true)
                 writer.endObject()
                 XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self),
