@@ -25,8 +25,8 @@ extension RowImporter {
         }
         // Referrer ids by their bytes (numbered in ledger order, so a number is the
         // referrer's index): hashing a String per row was a tenth of loading the clicks.
-        var referrerNumbers = KeyInterner()
-        for referrer in loader.ledgers.referrers { _ = referrerNumbers.intern(referrer.id) }
+        let referrerNumbers = loader.referrerNumbers ?? loader.ledgers.referrers.reduce(into: KeyInterner()) { _ = $0.intern($1.id) }
+        loader.referrerNumbers = referrerNumbers
         let numbersAreIndexes = referrerNumbers.count == loader.ledgers.referrers.count
         let headerCount = table.headerCount
         var csvRow = CSVReader.Row(line: 0)

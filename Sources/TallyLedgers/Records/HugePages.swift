@@ -68,7 +68,7 @@ public enum HugePages {
         // A huge page at a time: the kernel holds the process's memory map for the whole
         // of one call, and a thread that maps memory meanwhile (any large allocation, a
         // heap that grows) waits until it ends (the runner stood still for 0.3 s on the
-        // reference kit's large data while its decisions' room, 200 MB, was supplied in
+        // reference kit's large data while its decisions' room, some 160 MB, was supplied in
         // one call, and still 0.1 s in calls of 8 MB: a fresh page costs that much here).
         let step = 2 << 20
         for chunk in stride(from: start, to: end, by: step) {
