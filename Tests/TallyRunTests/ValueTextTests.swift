@@ -37,6 +37,30 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(Value.durationText(0), "0 seconds")
     }
 
+    /// Instants read with the last day remembered are those read afresh, for every
+    /// shape: a run of rows on one date, dates before 1970, a leap day, times out of
+    /// range, other shapes of twenty bytes, offsets, fractions and garbage, in a row
+    /// after any other (so the remembered day is tried against each).
+    func testInstantsReadWithTheLastDayRememberedAreThoseReadAfresh() {
+        let texts = ["2026-03-14T22:22:05Z", "2026-03-14T22:22:06Z", "2026-03-14T23:59:59Z", "2026-03-14T24:00:00Z",
+                     "2026-03-14T23:60:00Z", "2026-03-14T23:59:60Z", "2026-03-14T2x:00:00Z", "2026-03-14T22:22.55Z",
+                     "2026-03-14 22:22:05Z", "2026-03-14T22:22:05+01:00", "2026-03-14T22:22:05.123Z", "2026-03-14T22-22-05Z",
+                     "2026-03-15T00:00:00Z", "2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z", "1969-12-31T23:59:59Z",
+                     "1969-12-31T00:00:00Z", "1960-01-01T00:00:01Z", "2026-13-01T00:00:00Z", "2026-03-14T22:22:05z",
+                     "2026-03-14X22:22:05Z", "2026-03-14T22:22:05ZZ", "", "garbage", "2026-03-14T22:22Z"]
+        var random = SystemRandomNumberGenerator()
+        var lastDay = Timestamp.LastDay()
+        for step in 0..<4_000 {
+            // Each text once in order, then in random order, so that every text follows every other.
+            let text = step < texts.count ? texts[step] : texts.randomElement(using: &random)!
+            var bytes = Array(text.utf8)
+            let fresh = bytes.withUnsafeBufferPointer { Timestamp.parse(bytes: $0) }
+            let remembered = bytes.withUnsafeMutableBufferPointer { Timestamp.parse(bytes: UnsafeBufferPointer($0), lastDay: &lastDay) }
+            XCTAssertEqual(remembered, fresh, "`\(text)` at step \(step)")
+        }
+        XCTAssertEqual(Value.timestampText(Timestamp.parse("1969-12-31T00:00:00Z")!), "1969-12-31T00:00:00Z")
+    }
+
     func testMoreDurations() {
         XCTAssertEqual(Value.durationText(1), "1 second")
         XCTAssertEqual(Value.durationText(-1), "-1 second")

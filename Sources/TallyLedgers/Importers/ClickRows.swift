@@ -36,6 +36,7 @@ extension RowImporter {
         // Counted here and added once: a counter inside the loader's ledgers cost a
         // uniqueness check per row.
         var read = 0, accepted = 0
+        var lastDay = Timestamp.LastDay()
         // Let go of the loader's click table while appending, so it is not copied.
         var clicks = loader.ledgers.clicks
         loader.ledgers.clicks = ClickTable()
@@ -74,7 +75,7 @@ extension RowImporter {
                 if let customerBytes { clicks.prefetchCustomer(customerBytes) }
                 if let referrerBytes { referrerNumbers.prefetch(referrerBytes) }
                 guard let customerBytes, field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn),
-                      let at = Timestamp.parse(bytes: atBytes), let referrerBytes, !referrerBytes.isEmpty,
+                      let at = Timestamp.parse(bytes: atBytes, lastDay: &lastDay), let referrerBytes, !referrerBytes.isEmpty,
                       let referrer = referrerNumbers.number(of: referrerBytes),
                       let id = field(idColumn) else { return notPlain() }
                 for entry in textColumns {
