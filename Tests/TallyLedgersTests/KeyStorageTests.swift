@@ -61,6 +61,25 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual(together.intern(all: []), [])
     }
 
+    /// Room reserved ahead (the clicks read from a file's end) changes no number: keys
+    /// interned before the reserve are found after it, long keys and non-ASCII ones too,
+    /// and keys interned after it are numbered as in a table that grew by itself.
+    func testReservingRoomForKeysChangesNoNumber() {
+        let before = (0..<700).map { "C\($0)" } + [String(repeating: "k", count: 40), "jos\u{E9}"]
+        let after = (0..<20_000).map { "C\($0 * 7)" } + [String(repeating: "k", count: 41), "jose\u{301}"]
+        var reserved = KeyInterner(), grown = KeyInterner()
+        for key in before {
+            _ = reserved.intern(key)
+            _ = grown.intern(key)
+        }
+        reserved.reserveCapacity(30_000)
+        reserved.reserveCapacity(10)  // never less room
+        XCTAssertEqual(before.map { reserved.number(of: $0) }, before.map { grown.number(of: $0) })
+        XCTAssertEqual(after.map { reserved.intern($0) }, after.map { grown.intern($0) })
+        XCTAssertEqual(reserved.keys, grown.keys)
+        XCTAssertNil(reserved.number(of: "C-1"))
+    }
+
     func testClickIdsComeBackAsWritten() {
         let written = ["1", "0", "10000000", "007", "00", "-5", "", "c12", "123456789012345678", "1234567890123456789", "é1"]
         var ids = ClickIDs()

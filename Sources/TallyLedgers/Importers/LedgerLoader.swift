@@ -101,7 +101,7 @@ public struct LedgerLoader {
                 if let split = cut.value, let claims = cut.claims {
                     // The pieces from the start, in order, into one table sized for every
                     // piece: the other core's are then appended in place.
-                    while let piece = claims.front() {
+                    while let piece = claims.front(customersSoFar: clicks.value.ledgers.clicks.customerCount) {
                         clicks.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
                     }
                 }
@@ -118,7 +118,12 @@ public struct LedgerLoader {
                 cut.ready.wait()
                 guard let split = cut.value, let claims = cut.claims else { return }
                 // The pieces from the end, last first, into a table of their own; where
-                // each lies in it is kept, to append them in file order.
+                // each lies in it is kept, to append them in file order. Its customer keys
+                // are given room for as many as the other core has met so far: customers
+                // click again and again, so the end of a file has about as many as its
+                // start (the reference kit's large data: 64 MB zeroed less than growing
+                // from empty, 0.15 s of CPU).
+                secondHalf.value.ledgers.clicks.reserveCustomers(claims.customersFromFront)
                 while let piece = claims.back() {
                     let before = secondHalf.value.ledgers.clicks.count
                     secondHalf.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
@@ -185,14 +190,24 @@ public struct LedgerLoader {
     final class PieceClaims: @unchecked Sendable {
         private var next = 0
         private var last: Int
+        private var customers = 0
         private let lock = NSLock()
 
         init(count: Int) { last = count - 1 }
 
-        /// The first piece not yet taken, now taken.
-        func front() -> Int? {
+        /// How many distinct customers the pieces taken from the front had, as last told.
+        var customersFromFront: Int {
             lock.lock()
             defer { lock.unlock() }
+            return customers
+        }
+
+        /// The first piece not yet taken, now taken; `customersSoFar`: how many distinct
+        /// customers the pieces taken from the front so far had.
+        func front(customersSoFar: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            customers = customersSoFar
             guard next <= last else { return nil }
             next += 1
             return next - 1

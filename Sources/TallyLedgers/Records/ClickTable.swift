@@ -152,6 +152,10 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// How many distinct customer keys the clicks have.
     public var customerCount: Int { customers.count }
 
+    /// Room for `count` distinct customer keys in all, so that numbering them does not
+    /// grow the table of keys again and again.
+    mutating func reserveCustomers(_ count: Int) { customers.reserveCapacity(count) }
+
     /// Every personal identifier the table holds: customer keys, ip addresses and
     /// device ids (of the columns kept), for redaction.
     public var personalIdentifiers: [String] {

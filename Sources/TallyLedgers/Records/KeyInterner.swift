@@ -163,12 +163,27 @@ struct KeyInterner: Sendable {
         return numbers
     }
 
-    /// Doubles the slots. Keys are hashed again from the old slots (their first 11 bytes
-    /// are there; longer keys' other bytes are in `longBytes`), not from `keys`: reading
-    /// a `String` per key made growing a twentieth of loading the reference kit's clicks.
-    private mutating func grow() {
+    /// Room for `count` keys in all without growing (never less room than there is).
+    /// For a table that will hold about as many keys as another already does: grown from
+    /// empty, a table of a million keys is zeroed and filled again at every doubling.
+    mutating func reserveCapacity(_ count: Int) {
+        keys.reserveCapacity(count)
+        // Slots for twice the keys (see `intern`), a power of two, two words each.
+        var slotCount = slots.count / 2
+        while (count + 1) * 2 > slotCount { slotCount *= 2 }
+        if slotCount > slots.count / 2 { grow(to: slotCount) }
+    }
+
+    /// Doubles the slots (see `grow(to:)`).
+    private mutating func grow() { grow(to: slots.count) }
+
+    /// Moves the keys to `slotCount` slots, a larger power of two. Keys are hashed again
+    /// from the old slots (their first 11 bytes are there; longer keys' other bytes are
+    /// in `longBytes`), not from `keys`: reading a `String` per key made growing a
+    /// twentieth of loading the reference kit's clicks.
+    private mutating func grow(to slotCount: Int) {
         let old = slots
-        slots = HugePages.zeroed(count: old.count * 2)
+        slots = HugePages.zeroed(count: slotCount * 2)
         let mask = slots.count / 2 - 1
         longBytes.withUnsafeBufferPointer { longBytes in
             for oldSlot in 0..<old.count / 2 where old[2 * oldSlot] != 0 {
