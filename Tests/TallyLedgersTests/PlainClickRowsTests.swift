@@ -73,4 +73,31 @@ final class PlainClickRowsTests: XCTestCase {
                            general.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] }, "seed \(seed)")
         }
     }
+
+    /// Within one timestamp, a plain line is compared with the earlier ones byte by byte
+    /// while they are few and by hash first beyond (`DuplicateFilter.rowsCompared`): either
+    /// way it is a duplicate exactly when an earlier line of its timestamp is the same,
+    /// with lines that differ in their last byte only, groups of every size up to twelve
+    /// and the same line again in the next second.
+    func testDuplicatesWithinATimestampAreFoundHoweverManyRowsItHas() {
+        var filter = DuplicateFilter(delimiter: 44)
+        var random = SystemRandomNumberGenerator()
+        for second in 0..<200 {
+            let at = Array("2026-03-01T10:00:\(second % 60 < 10 ? "0" : "")\(second % 60)Z".utf8)
+            let size = 1 + second % 12
+            var earlier: [String: Int] = [:]
+            for row in 0..<size * 2 {
+                // Lines alike up to their last byte; about one in three repeats one before it.
+                let line = "7,2026-03-01T10:00:00Z,R1,a@x.com,\(Character(UnicodeScalar(UInt8(97 + Int(random.next() % UInt64(size))))))"
+                let bytes = Array(line.utf8)
+                let delimiters = bytes.indices.filter { bytes[$0] == 44 }
+                let found = bytes.withUnsafeBufferPointer { text in
+                    at.withUnsafeBufferPointer { filter.check(line: text, delimiters: delimiters, line: row, at: $0) }
+                }
+                XCTAssertEqual(found, earlier[line], "second \(second), row \(row)")
+                if earlier[line] == nil { earlier[line] = row }
+            }
+            if second % 60 == 59 { filter = DuplicateFilter(delimiter: 44) }  // the clock starts over: a new file
+        }
+    }
 }
