@@ -33,6 +33,14 @@ public enum FieldText {
         return .failure("`\(text)` is not a timestamp (expected ISO-8601 such as 2026-03-14T18:22:05Z)")
     }
 
+    /// `timestamp(_:clock:)`, with the day of the instant read before remembered (see
+    /// `Timestamp.parse(bytes:lastDay:)`): for a ledger's rows, read in file order.
+    public static func timestamp(_ text: String, clock: ProgramClock, lastDay: inout Timestamp.LastDay) -> Result<Timestamp, FieldProblem> {
+        var trimmed = text.trimmedSpaces
+        if let exact = trimmed.withUTF8({ Timestamp.parse(bytes: $0, lastDay: &lastDay) }) { return .success(exact) }
+        return timestamp(text, clock: clock)
+    }
+
     /// An instant in a ledger-specific layout, e.g. `%d/%m/%Y %H:%M` or
     /// `%m/%d/%Y %I:%M %p`: `%Y` year, `%m` month, `%d` day, `%b` month name, `%H` hour,
     /// `%I` 12-hour hour with `%p` AM/PM, `%M` minute, `%S` second, `%z` offset (`-0400`

@@ -24,6 +24,9 @@ struct OrderGrouper {
     /// Set by the importer once the table's columns are known.
     var slots = OrderSlots()
     private var rows: [RowImporter.Fields] = []
+    /// The day of the last order instant read (orders come in time order: see
+    /// `Timestamp.parse(bytes:lastDay:)`).
+    private var lastDay = Timestamp.LastDay()
     private var problem: (line: Int, field: String, value: String, reason: String)?
 
     init(file: Int, source: LedgerSource, currency: Currency) {
@@ -139,7 +142,8 @@ struct OrderGrouper {
         guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
         let at: Timestamp
         let format = source.timestampFormat
-        switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) }) ?? FieldText.timestamp(atText, clock: loader.settings.clock) {
+        switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) })
+            ?? FieldText.timestamp(atText, clock: loader.settings.clock, lastDay: &lastDay) {
         case .success(let value): at = value
         case .failure(let problem): throw fail(line(of: slots.at, atText), "at", atText, problem.reason)
         }
