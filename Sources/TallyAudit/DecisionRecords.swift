@@ -24,6 +24,11 @@ public struct DecisionLog: Sendable {
     }
     /// Writes `file`'s bytes (see `LedgerFileWriter`).
     private var writer: LedgerFileWriter?
+    /// Where records go instead of a file, to be compared with a recorded ledger as they
+    /// are chained (`tally verify`), a few megabytes at a time.
+    var comparison: LedgerComparison?
+    /// Whether records leave the log as they are chained (to `file` or `comparison`).
+    private var streams: Bool { file != nil || comparison != nil }
     /// The hash of the last record: the head of the chain.
     public var lastHash: String { previous }
     /// Records written, the header included.
@@ -74,7 +79,7 @@ public struct DecisionLog: Sendable {
     /// Takes the whole records `lines` holds (see `chain(_:into:)`), after the log's own:
     /// written to `file` straight from the writer's buffer, or kept in `bytes` without one.
     mutating func take(_ lines: inout JSONWriter) {
-        if file != nil {
+        if streams {
             flush()
             lines.withBytes { write(UnsafeRawBufferPointer($0)) }
         } else {
@@ -87,7 +92,7 @@ public struct DecisionLog: Sendable {
     mutating func chain(_ head: [UInt8]) {
         previous = head.withUnsafeBufferPointer { HashChain.seal($0, previous: previous, into: &bytes) }
         count += 1
-        if file != nil, bytes.count >= 1 << 22 { flush() }
+        if streams, bytes.count >= 1 << 22 { flush() }
     }
 
     /// Why writing to `file` failed (a full disk), once it has; later bytes are dropped.
@@ -101,8 +106,13 @@ public struct DecisionLog: Sendable {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    /// Writes `raw` to `file` whole (or notes why it could not).
+    /// Writes `raw` (whole records) to `file` (or notes why it could not), or hands
+    /// it to `comparison`.
     private mutating func write(_ raw: UnsafeRawBufferPointer) {
+        if let comparison {
+            comparison.compare(raw)
+            return
+        }
         guard let writer, writeProblem == nil else { return }
         writer.append(raw)
         writeProblem = writer.problem
@@ -127,6 +137,10 @@ public struct DecisionLog: Sendable {
             bytes = []
             try? file.close()
             self.file = nil
+        } else if let comparison {
+            flush()
+            comparison.finish()
+            bytes = []
         }
     }
 
@@ -371,11 +385,15 @@ public struct DecisionLog: Sendable {
         private var log: DecisionLog
         private let queue = DispatchQueue(label: "tally.decision-log")
 
-        /// `file`, when given, receives the records as they are chained (see `DecisionLog.file`).
-        public init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil) {
+        /// `file`, when given, receives the records as they are chained (see `DecisionLog.file`);
+        /// `comparison`, when given instead, compares them with a recorded ledger.
+        public init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil, comparison: LedgerComparison? = nil) {
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
             if let file {
                 log.file = file
+                log.flush()
+            } else if let comparison {
+                log.comparison = comparison
                 log.flush()
             }
         }

@@ -52,6 +52,113 @@ public enum HashChain {
         return Digest.hex(hasher.finalize())
     }
 
+    /// A chained file read line by line (`scan(path:)`): how many lines it has, its first
+    /// and last line, and whether every link holds.
+    public struct Scan: Sendable {
+        public var lines: Int
+        public var first: [UInt8]?
+        public var last: [UInt8]?
+        /// True when every line holds as `holds` reads it: then `firstBreak` finds no
+        /// break either. False only says that `firstBreak` must tell where and how the
+        /// chain breaks (a chain that `holds` finds broken may hold read the general way,
+        /// in a file no Tally wrote: a `prev` followed by some other byte than `"`).
+        public var intact: Bool
+    }
+
+    /// Reads the chained file at `path` one line at a time, in constant memory; nil when
+    /// it cannot be read. (`firstBreak` needs every line at once: it is for saying how a
+    /// chain breaks, once `scan` found that it does.)
+    public static func scan(path: String) -> Scan? {
+        guard let reader = LedgerLines(path: path) else { return nil }
+        var scan = Scan(lines: 0, first: nil, last: nil, intact: true)
+        var previous = [UInt8](genesis.utf8)
+        var last: [UInt8] = []
+        while let line = reader.next() {
+            scan.lines += 1
+            if scan.lines == 1 { scan.first = Array(line) }
+            last.removeAll(keepingCapacity: true)
+            last.append(contentsOf: line)
+            if scan.intact { scan.intact = holds(line, previous: &previous) }
+        }
+        guard reader.problem == nil else { return nil }
+        if scan.lines > 0 { scan.last = last }
+        return scan
+    }
+
+    /// Whether `line` is the record chained after the hash `previous` (then set to the
+    /// line's own): valid UTF-8 ending `,"prev":"PREVIOUS","hash":"HASH"}`, where HASH
+    /// is 64 lowercase hex digits and the SHA-256 of the line without its `hash` member,
+    /// closed by `}`. Read at fixed places from the end, as Tally writes records.
+    static func holds(_ line: UnsafeBufferPointer<UInt8>, previous: inout [UInt8]) -> Bool {
+        // `,"hash":"` + 64 + `"}`, and before it `,"prev":"` + 64 + `"`.
+        let hashMember = 75, prevMember = 74
+        let count = line.count
+        guard count >= hashMember + prevMember, previous.count == 64, let base = line.baseAddress else { return false }
+        func bytes(_ text: StaticString, at offset: Int) -> Bool {
+            text.utf8CodeUnitCount <= count - offset && memcmp(base + offset, text.utf8Start, text.utf8CodeUnitCount) == 0
+        }
+        let hashAt = count - 66, prevAt = count - hashMember - 65
+        guard bytes(",\"hash\":\"", at: count - hashMember), bytes("\"}", at: count - 2),
+              bytes(",\"prev\":\"", at: count - hashMember - prevMember), base[count - hashMember - 1] == 34,
+              memcmp(base + prevAt, previous, 64) == 0, isUTF8(line) else { return false }
+        var claimed = [UInt8](repeating: 0, count: 32)
+        for index in 0..<32 {
+            guard let high = hexValue(base[hashAt + 2 * index]), let low = hexValue(base[hashAt + 2 * index + 1]) else { return false }
+            claimed[index] = high << 4 | low
+        }
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: count - hashMember))
+        let close: StaticString = "}"
+        close.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        guard Array(hasher.finalize()) == claimed else { return false }
+        previous = Array(UnsafeBufferPointer(start: base + hashAt, count: 64))
+        return true
+    }
+
+    /// A lowercase hex digit's value (Tally writes hashes in lowercase).
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: return byte - 48
+        case 97...102: return byte - 87
+        default: return nil
+        }
+    }
+
+    /// Whether bytes are well-formed UTF-8 (no overlong forms, surrogates or values past
+    /// U+10FFFF), ASCII skipped eight bytes at a time: a line that is not is read the
+    /// general way, as text with its bad bytes replaced.
+    static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            if index + 8 <= count, UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
+            }
+            let lead = base[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            var length = 0, low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard index + length <= count, base[index + 1] >= low, base[index + 1] <= high else { return false }
+            for offset in 2..<length where base[index + offset] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
+    }
+
     /// One line's parts: the hash it claims, the `prev` it names, and whether its hash
     /// matches its content.
     struct Link {

@@ -46,10 +46,13 @@ public struct ProjectRun {
     /// `loaded` is the project already loaded (`tally close` runs twice over one load).
     /// `asOfSource` overrides what the header says of the as-of, and `reproducing` lets
     /// the as-of fall inside closed months (`tally verify` re-runs at the header's instant
-    /// and must write the same header, whatever was closed since).
+    /// and must write the same header, whatever was closed since). `comparison`, for a
+    /// run that does not write, receives its decision records as they are chained
+    /// instead of keeping them (`tally verify`).
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
                            program: String? = nil, redact: Bool = false, keepTraces: Bool = true, trace: TraceDetail = .full,
-                           asOfSource: String? = nil, reproducing: Bool = false, loaded preloaded: ProjectLoad? = nil) -> ProjectRun {
+                           asOfSource: String? = nil, reproducing: Bool = false, loaded preloaded: ProjectLoad? = nil,
+                           comparison: LedgerComparison? = nil) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: preloaded ?? ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -117,7 +120,7 @@ public struct ProjectRun {
                 return run
             }
         }
-        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial)
+        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial, comparison: write ? nil : comparison)
         let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: stream.receive,
                                 keepTraces: keepTraces, traceDetail: trace)
         run.result = result
