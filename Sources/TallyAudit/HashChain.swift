@@ -161,7 +161,7 @@ public enum HashChain {
 
     /// One line's parts: the hash it claims, the `prev` it names, and whether its hash
     /// matches its content.
-    struct Link {
+    public struct Link: Equatable, Sendable {
         var hash: String
         var prev: String
         var intact: Bool
@@ -191,13 +191,44 @@ public enum HashChain {
         return lines
     }
 
+    /// The link of every line of the chained file at `path`, read a line at a time (for
+    /// `firstBreak(links:)`); nil when the file cannot be read. A line that `holds` as
+    /// Tally writes records is read at its fixed places, any other as `link` reads it:
+    /// the links are those of `lines` (a tampered 1.5 GB ledger held whole took a minute
+    /// and gigabytes to say where it breaks).
+    public static func links(path: String) -> [Link?]? {
+        guard let reader = LedgerLines(path: path) else { return nil }
+        var links: [Link?] = []
+        while let line = reader.next() {
+            if line.count >= 149, let base = line.baseAddress {
+                // `prev` as written, so that `holds` compares it with itself and checks the rest.
+                var prev = Array(UnsafeBufferPointer(start: base + line.count - 140, count: 64))
+                let claimed = String(decoding: UnsafeBufferPointer(start: base + line.count - 66, count: 64), as: UTF8.self)
+                let prevText = String(decoding: prev, as: UTF8.self)
+                if prev.allSatisfy({ hexValue($0) != nil }) {
+                    if holds(line, previous: &prev) {
+                        links.append(Link(hash: claimed, prev: prevText, intact: true))
+                        continue
+                    }
+                }
+            }
+            links.append(link(Substring(String(decoding: line, as: UTF8.self))))
+        }
+        guard reader.problem == nil else { return nil }
+        return links
+    }
+
     /// Checks every link and names the first break: an edited record, an inserted one,
     /// records out of order, or removed ones.
     public static func firstBreak(_ lines: [Substring]) -> Break? {
-        let links = lines.map(link)
+        firstBreak(links: lines.map(link))
+    }
+
+    /// `firstBreak` over the lines' links (see `link`, `links(path:)`).
+    public static func firstBreak(links: [Link?]) -> Break? {
         var hashIndex: [String: Int] = [:]
         for (index, link) in links.enumerated() { if let link { hashIndex[link.hash] = index } }
-        for index in lines.indices {
+        for index in links.indices {
             let number = index + 1
             let expected = index == 0 ? genesis : links[index - 1]?.hash
             // Written right after a record that now stands later: records were swapped.
@@ -205,7 +236,7 @@ public enum HashChain {
                 return Break(line: number, reason: "records are out of order: this record was written right after the one now on line \(origin + 1)")
             }
             // A line the chain skips over: the next line continues from the one before.
-            if index > 0, index + 1 < lines.count, let next = links[index + 1], let before = links[index - 1],
+            if index > 0, index + 1 < links.count, let next = links[index + 1], let before = links[index - 1],
                next.prev == before.hash, links[index]?.prev != before.hash {
                 return Break(line: number, reason: "this record was inserted: the record after it continues the chain from line \(index)")
             }

@@ -10,8 +10,8 @@ import TallyRun
 /// The ledger is read a line at a time and the re-derived records are compared with it
 /// as they are chained, so verifying takes about the memory and time of the run itself
 /// (the reference kit's large ledger, 1.5 GB: 88 s and 8.7 GB when it was held whole,
-/// three times over, beside its re-derivation). Only a broken chain is read whole, to
-/// say where and how it breaks.
+/// three times over, beside its re-derivation). A broken chain is read again for every
+/// line's link (its hash and `prev`), to say where and how it breaks.
 public struct Verification {
     public var text: String
     public var exitCode: Int32
@@ -27,8 +27,7 @@ public struct Verification {
         guard let scan = HashChain.scan(path: path) else {
             return Verification(text: "tally verify: no decisions at `\(path)`\n", exitCode: 2)
         }
-        if !scan.intact, let data = FileManager.default.contents(atPath: path),
-           let broken = HashChain.firstBreak(HashChain.lines(String(decoding: data, as: UTF8.self))) {
+        if !scan.intact, let links = HashChain.links(path: path), let broken = HashChain.firstBreak(links: links) {
             return Verification(text: "\(path):\(broken.line): the hash chain is broken: \(broken.reason)\n", exitCode: 1)
         }
         func object(_ line: [UInt8]?) -> [String: Any]? { Verification.object(line) as? [String: Any] }

@@ -54,8 +54,9 @@ final class LedgerStreamingTests: XCTestCase {
     }
 
     /// The line-at-a-time chain check finds a chain intact exactly when the whole-file
-    /// check finds no break: on the example's ledger as written, and with any one byte
-    /// changed, a line removed, doubled or swapped, or the last line end dropped.
+    /// check finds no break, and the links read a line at a time name the same break: on
+    /// the example's ledger as written, and with any one byte changed, a line removed,
+    /// doubled or swapped, bad UTF-8, or the last line end dropped.
     func testTheChainScanAgreesWithTheWholeFileCheck() throws {
         let project = try Golden.acmeProject(in: folder)
         let output = folder.appendingPathComponent("out")
@@ -63,9 +64,13 @@ final class LedgerStreamingTests: XCTestCase {
         let original = [UInt8](try Data(contentsOf: output.appendingPathComponent("decisions.jsonl")))
         let lines = original.split(separator: 10, omittingEmptySubsequences: false).dropLast().map(Array.init)
         func check(_ bytes: [UInt8], _ what: String) throws {
-            let scan = try XCTUnwrap(HashChain.scan(path: try file(bytes)))
+            let path = try file(bytes)
+            let scan = try XCTUnwrap(HashChain.scan(path: path))
             let whole = HashChain.lines(String(decoding: bytes, as: UTF8.self))
             XCTAssertEqual(scan.intact, HashChain.firstBreak(whole) == nil, what)
+            let links = try XCTUnwrap(HashChain.links(path: path))
+            XCTAssertEqual(links, whole.map(HashChain.link), what)
+            XCTAssertEqual(HashChain.firstBreak(links: links), HashChain.firstBreak(whole), what)
             XCTAssertEqual(scan.lines, whole.count, what)
             XCTAssertEqual(scan.first.map { String(decoding: $0, as: UTF8.self) }, whole.first.map(String.init), what)
             XCTAssertEqual(scan.last.map { String(decoding: $0, as: UTF8.self) }, whole.last.map(String.init), what)
