@@ -48,11 +48,15 @@ public struct ProjectRun {
     /// the as-of fall inside closed months (`tally verify` re-runs at the header's instant
     /// and must write the same header, whatever was closed since). `comparison`, for a
     /// run that does not write, receives its decision records as they are chained
-    /// instead of keeping them (`tally verify`).
+    /// instead of keeping them (`tally verify`). `records: false` (with `write: false`)
+    /// makes no decision records, traces or other outputs at all: only `result`, whose
+    /// decisions are the same at every trace level (`tally diff`, which compares two
+    /// runs' decisions: on the reference kit's medium data it held both runs' traces and
+    /// ledgers, 1.1 GB).
     public static func run(_ path: String, asOf asOfText: String? = nil, output: String? = nil, write: Bool = true,
                            program: String? = nil, redact: Bool = false, keepTraces: Bool = true, trace: TraceDetail = .full,
                            asOfSource: String? = nil, reproducing: Bool = false, loaded preloaded: ProjectLoad? = nil,
-                           comparison: LedgerComparison? = nil) -> ProjectRun {
+                           comparison: LedgerComparison? = nil, records: Bool = true) -> ProjectRun {
         let clock = StageClock()
         var run = ProjectRun(load: preloaded ?? ProjectLoad.load(path, program: program))
         clock.lap("load")
@@ -111,6 +115,12 @@ public struct ProjectRun {
         // a run that writes its outputs streams them into the output folder.
         let folder = output ?? loaded.project.output
         run.outputFolder = folder
+        if !records, !write {
+            run.result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: nil,
+                                    keepTraces: false, traceDetail: .none)
+            clock.lap("run")
+            return run
+        }
         var partial: FileHandle?
         if write {
             do {

@@ -31,10 +31,17 @@ public struct RuleDiff {
     /// Runs the project's ledgers with the `base` rules (a file, a folder, or a git
     /// revision such as HEAD~1) and with `rules` (default: the project's program).
     public static func diff(project: String, base: String, rules: String?, asOf: String? = nil) -> Result<RuleDiff, Failure> {
-        let current = ProjectRun.run(project, asOf: asOf, write: false, program: rules.map(rootProgram))
-        if let problem = current.usageError ?? current.load.usageError { return .failure(Failure(message: problem, exitCode: 2)) }
-        guard let after = current.result, let plan = current.plan, let newProgram = current.load.loaded?.program.files.first?.path else {
-            return .failure(Failure(message: "the new rules do not run", diagnostics: current.load.diagnostics, exitCode: 1))
+        // Decisions only: no records, traces or other outputs are made (see `ProjectRun.run`).
+        // Only the result is kept of each run, not its ledgers: the two loads are not held
+        // at once.
+        let after: RunResult, plan: Plan, newProgram: String
+        do {
+            let current = ProjectRun.run(project, asOf: asOf, write: false, program: rules.map(rootProgram), records: false)
+            if let problem = current.usageError ?? current.load.usageError { return .failure(Failure(message: problem, exitCode: 2)) }
+            guard let result = current.result, let currentPlan = current.plan, let program = current.load.loaded?.program.files.first?.path else {
+                return .failure(Failure(message: "the new rules do not run", diagnostics: current.load.diagnostics, exitCode: 1))
+            }
+            (after, plan, newProgram) = (result, currentPlan, program)
         }
         var cleanup: String?
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
@@ -49,7 +56,7 @@ public struct RuleDiff {
             case .failure(let failure): return .failure(failure)
             }
         }
-        let previous = ProjectRun.run(project, asOf: asOf ?? Value.timestampText(after.asOf), write: false, program: baseProgram)
+        let previous = ProjectRun.run(project, asOf: asOf ?? Value.timestampText(after.asOf), write: false, program: baseProgram, records: false)
         guard let before = previous.result else {
             return .failure(Failure(message: "the base rules (\(base)) do not run", diagnostics: previous.load.diagnostics, exitCode: 1))
         }
