@@ -5,7 +5,7 @@ import Foundation
 /// ledger whole, as bytes, as text and as lines, and re-derived it whole beside them:
 /// 8.7 GB and 88 s.) Lines are split at "\n" only, as `HashChain.lines` splits them; a
 /// last line without its line end is a line too.
-final class LedgerLines {
+public final class LedgerLines {
     private let descriptor: Int32
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
@@ -14,12 +14,12 @@ final class LedgerLines {
     private var end = 0
     private var atEnd = false
     /// Why reading failed, if it did (the lines read until then stand).
-    private(set) var problem: String?
+    public private(set) var problem: String?
     /// Whether the line `next()` gave last ended with a line end.
-    private(set) var lastHadLineEnd = true
+    public private(set) var lastHadLineEnd = true
 
     /// The lines of the file at `path`; nil when it cannot be opened.
-    init?(path: String, blockSize: Int = 8 << 20) {
+    public init?(path: String, blockSize: Int = 8 << 20) {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         capacity = max(1, blockSize)
@@ -33,7 +33,7 @@ final class LedgerLines {
 
     /// The next line, without its line end; nil after the last. The bytes stay valid
     /// until the next call.
-    func next() -> UnsafeBufferPointer<UInt8>? {
+    public func next() -> UnsafeBufferPointer<UInt8>? {
         while true {
             if start < end, let found = memchr(buffer + start, 10, end - start) {
                 let length = UnsafeMutableRawPointer(found) - (buffer + start)

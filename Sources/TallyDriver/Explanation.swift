@@ -24,24 +24,31 @@ public enum Explanation {
     /// The story of an order's decisions, from `decisions.jsonl` in `folder`.
     public static func explain(order: String, folder: String, all: Bool = false) -> Result<String, CommandProblem> {
         let path = (folder as NSString).appendingPathComponent("decisions.jsonl")
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let lines = LedgerLines(path: path) else {
             return .failure(CommandProblem(message: "no decisions at `\(path)`: run `tally run` first (or pass --out)", exitCode: 2))
         }
+        // A record names its order as the member `"order":"ID"` (canonical JSON, see
+        // README): only the header and the lines holding that member are read as JSON.
+        // (Every line read as JSON, and each order id looked for in a list of those seen,
+        // made explaining an order of the reference kit's large ledger take hours.)
+        var member = Array("\"order\":".utf8)
+        JSON.quote(order, into: &member)
         var records: [[String: Any]] = []
-        var orderIDs: [String] = []
         var level = "full"
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+        func object(_ line: UnsafeBufferPointer<UInt8>) -> [String: Any]? {
+            try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any]
+        }
+        while let line = lines.next() {
+            let names = Explanation.contains(line, member)
+            guard names || Explanation.contains(line, Explanation.headerType), let object = object(line) else { continue }
             if object["type"] as? String == "header" {
                 level = (object["parameters"] as? [String: Any])?["trace"] as? String ?? "full"
                 continue
             }
-            let id = object["order"] as? String ?? ""
-            if !orderIDs.contains(id) { orderIDs.append(id) }
-            if id == order { records.append(object) }
+            if object["order"] as? String == order { records.append(object) }
         }
         guard !records.isEmpty else {
-            let help = Suggestion.didYouMean(order, among: orderIDs).map { " (\($0))" } ?? ""
+            let help = Suggestion.didYouMean(order, among: orderIDs(in: path)).map { " (\($0))" } ?? ""
             return .failure(CommandProblem(message: "order `\(order)` has no decision in \(path)\(help): it may be cancelled, unattributed (see summary.json) or rejected as a row (see rejects.csv)", exitCode: 1))
         }
         // A run written with less than the full trace says so, and how to get it.
@@ -55,6 +62,49 @@ public enum Explanation {
             note = ""
         }
         return .success(note + Story.render(order: order, records: records, all: all))
+    }
+
+    /// The `type` member of a run's header, as records write it.
+    static let headerType = Array("\"type\":\"header\"".utf8)
+
+    /// Whether `line` holds the bytes of `part`.
+    static func contains(_ line: UnsafeBufferPointer<UInt8>, _ part: [UInt8]) -> Bool { offset(of: part, in: line) != nil }
+
+    /// Where the bytes of `part` (not empty) first stand in `line`: each place holding
+    /// its first byte (found by `memchr`) is compared whole.
+    static func offset(of part: [UInt8], in line: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = line.baseAddress, let first = part.first, line.count >= part.count else { return nil }
+        var start = 0
+        while start + part.count <= line.count,
+              let found = memchr(base + start, Int32(first), line.count - part.count + 1 - start) {
+            let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            if part.withUnsafeBytes({ memcmp(base + offset, $0.baseAddress!, part.count) }) == 0 { return offset }
+            start = offset + 1
+        }
+        return nil
+    }
+
+    /// Every order a ledger's records name (and "" for a record that names none), for
+    /// suggesting one when the order asked for has no decision: read from the bytes of
+    /// `"order":"…"`, or as JSON when the id is written with escapes.
+    static func orderIDs(in path: String) -> [String] {
+        guard let lines = LedgerLines(path: path) else { return [] }
+        var ids = Set<String>()
+        let member = Array("\"order\":\"".utf8)
+        while let line = lines.next() {
+            guard let found = offset(of: member, in: line) else {
+                ids.insert("")
+                continue
+            }
+            let start = found + member.count
+            guard let end = (start..<line.count).first(where: { line[$0] == 34 || line[$0] == 92 }) else { continue }
+            if line[end] == 34 {
+                ids.insert(String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+            } else if let object = try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any] {
+                ids.insert(object["order"] as? String ?? "")
+            }
+        }
+        return Array(ids)
     }
 
     /// The compiled plan of a project folder, or of rule files.

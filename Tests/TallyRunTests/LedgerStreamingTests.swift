@@ -156,4 +156,24 @@ final class LedgerStreamingTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 1, report.text)
         XCTAssertTrue(report.text.contains("decisions.jsonl:1: every decision and adjustment re-derives identically"), report.text)
     }
+
+    /// `tally explain` reads as JSON only the lines that name the order as records write
+    /// it: an id written with an escape (a quote) is found, and suggested when a near one
+    /// is asked for.
+    func testExplainFindsAnOrderWhoseIdIsWrittenWithEscapes() throws {
+        let project = try Golden.acmeProject(in: folder)
+        let orders = project.appendingPathComponent("shopify-orders.csv")
+        let text = try String(contentsOf: orders, encoding: .utf8)
+        try text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("#1001,") ? "\"#1001\"\"\"" + $0.dropFirst(5) : $0 }
+            .joined(separator: "\n").write(to: orders, atomically: true, encoding: .utf8)
+        let output = folder.appendingPathComponent("out")
+        XCTAssertNotNil(ProjectRun.run(project.path, output: output.path).result)
+        let story = try Explanation.explain(order: "#1001\"", folder: output.path).get()
+        XCTAssertTrue(story.hasPrefix("Order #1001\":"), story)
+        guard case .failure(let problem) = Explanation.explain(order: "#1001", folder: output.path) else {
+            return XCTFail("order #1001 is now #1001\"")
+        }
+        XCTAssertTrue(problem.message.contains("did you mean `#1001\"`?"), problem.message)
+    }
 }
