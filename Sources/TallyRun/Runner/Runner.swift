@@ -76,7 +76,8 @@ public struct Runner {
 
     /// What closed periods paid: differences become corrections in the first open month.
     var closed: ClosedBooks?
-    /// Decision and adjustment ids this run produced (paid ones missing no longer stand).
+    /// The ids of decisions and adjustments that closed periods paid for and this run
+    /// produced again (paid ones missing no longer stand).
     var produced = Set<String>()
     /// Clicks screened and flagged, counted by referrer index and channel during the run.
     var screened = ScreenedClicks()
@@ -121,6 +122,7 @@ public struct Runner {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
         runner.closed = closed
+        runner.produced.reserveCapacity(closed?.paid.count ?? 0)
         runner.sink = sink
         runner.keepTraces = keepTraces
         runner.traceDetail = traceDetail
