@@ -226,6 +226,17 @@ public enum HashChain {
 
     /// `firstBreak` over the lines' links (see `link`, `links(path:)`).
     public static func firstBreak(links: [Link?]) -> Break? {
+        // A chain whose every link is intact and continues from the one before has no
+        // break: the index of hashes below, which tells how a chain breaks, is made only
+        // for one that does (400,000 hashes, 0.4 s, on every run after a close of the
+        // reference kit's large data).
+        var previous = genesis
+        let whole = links.allSatisfy { link in
+            guard let link, link.intact, link.prev == previous else { return false }
+            previous = link.hash
+            return true
+        }
+        if whole { return nil }
         var hashIndex: [String: Int] = [:]
         for (index, link) in links.enumerated() { if let link { hashIndex[link.hash] = index } }
         for index in links.indices {
