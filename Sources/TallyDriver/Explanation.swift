@@ -35,8 +35,9 @@ public enum Explanation {
         JSON.quote(order, into: &member)
         var records: [[String: Any]] = []
         var level = "full"
+        // As text (any bad UTF-8 replaced), as the whole file was read before.
         func object(_ line: UnsafeBufferPointer<UInt8>) -> [String: Any]? {
-            try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any]
+            try? JSONSerialization.jsonObject(with: Data(String(decoding: line, as: UTF8.self).utf8)) as? [String: Any]
         }
         while let line = lines.next() {
             let names = Explanation.contains(line, member)
@@ -100,7 +101,7 @@ public enum Explanation {
             guard let end = (start..<line.count).first(where: { line[$0] == 34 || line[$0] == 92 }) else { continue }
             if line[end] == 34 {
                 ids.insert(String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
-            } else if let object = try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any] {
+            } else if let object = try? JSONSerialization.jsonObject(with: Data(String(decoding: line, as: UTF8.self).utf8)) as? [String: Any] {
                 ids.insert(object["order"] as? String ?? "")
             }
         }

@@ -70,7 +70,7 @@ public struct Verification {
         let run = ProjectRun.run(project, asOf: asOf, output: output, write: false, redact: redact, keepTraces: false, trace: trace,
                                  asOfSource: parameters["as_of_from"] as? String, reproducing: true, loaded: load, comparison: comparison)
         if let problem = run.usageError ?? run.load.usageError { return Verification(text: "tally verify: \(problem)\n", exitCode: 2) }
-        guard let outputs = run.outputs else {
+        guard run.outputs != nil else {
             return Verification(text: "tally verify: the project does not run; run `tally check`\n", exitCode: 1)
         }
         if redact, let recorded = parameters["redaction_key"] as? String, recorded != run.header?.redactionKey {
@@ -111,7 +111,8 @@ public struct Verification {
     /// The first record that differs, and the first field in it, in words. Records are
     /// compared without their chain members (which all differ after the first change),
     /// between the header (whose digests are reported file by file) and the end record.
-    /// (`comparison`: the recorded ledger against its re-derivation, both read whole.)
+    /// (`comparison`: the recorded ledger against its re-derivation, once every record
+    /// was compared.)
     static func firstDifference(_ comparison: LedgerComparison, path: String) -> String {
         // Decisions and adjustments stand between the header and the end record (whose
         // digests of the other outputs change with the summary's rules version).
