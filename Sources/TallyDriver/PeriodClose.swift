@@ -67,7 +67,7 @@ public struct PeriodClose {
         }
         // The outputs are written by a run that reads the ledger just closed, so that
         // `tally verify` finds them consistent with it.
-        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false, loaded: load.withFreshInputDigests())
+        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false, loaded: load.withFreshPaidLedgerDigest())
         if let problem = after.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
         let digits = plan.currency.minorUnits
         let months = summary.first.map { $0 == period ? "\(period)" : "\($0) to \(period)" } ?? "up to \(period)"

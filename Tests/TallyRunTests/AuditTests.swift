@@ -289,6 +289,9 @@ final class AuditTests: XCTestCase {
         let early = folder.appendingPathComponent("march")
         _ = ProjectRun.run(project.path, asOf: "2026-03-15", output: early.path)
         XCTAssertEqual(PeriodClose.close(project: project.path, period: "2026-04", asOf: nil, output: nil).exitCode, 0)
+        // What the close wrote verifies: its header names the paid ledger as the close left it.
+        let closed = Verification.verify(project: project.path, output: nil)
+        XCTAssertEqual(closed.exitCode, 0, closed.text)
         let report = Verification.verify(project: project.path, output: early.path)
         XCTAssertEqual(report.exitCode, 1, report.text)
         XCTAssertTrue(report.text.contains("input `paid.jsonl` is an input now but was not one of the run"), report.text)
