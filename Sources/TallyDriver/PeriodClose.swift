@@ -23,7 +23,7 @@ public struct PeriodClose {
         }
         let plan = loaded.plan
         // Refusals first, before anything is written.
-        switch PaidLedger.read(loaded.project.paid, currency: plan.currency.code, digits: plan.currency.minorUnits) {
+        switch loaded.paidLedger {
         case .failure(let problem):
             return PeriodClose(text: "tally close: \(loaded.project.paid)\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)\n", exitCode: 2)
         case .success(let contents):
@@ -67,7 +67,7 @@ public struct PeriodClose {
         }
         // The outputs are written by a run that reads the ledger just closed, so that
         // `tally verify` finds them consistent with it.
-        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false, loaded: load.withFreshPaidLedgerDigest())
+        let after = ProjectRun.run(project, asOf: asOf, output: output, write: true, keepTraces: false, loaded: load.withFreshPaidLedger())
         if let problem = after.usageError { return PeriodClose(text: "tally close: \(problem)\n", exitCode: 2) }
         let digits = plan.currency.minorUnits
         let months = summary.first.map { $0 == period ? "\(period)" : "\($0) to \(period)" } ?? "up to \(period)"

@@ -19,9 +19,14 @@ public struct LoadedProject {
     public var tokenKeys: [(id: String, fingerprint: String)] = []
     /// The digests of the input files, computed beside the loading.
     var inputs: InputDigests
+    /// The paid ledger, read when first asked for.
+    var paid: PaidLedgerRead
 
     /// Every input file with its digest (see `ProjectRun.inputDigests`).
     public var inputDigests: [(ledger: String, file: FileDigest)] { inputs.value }
+
+    /// The paid ledger's contents, or why it cannot be trusted (see `PaidLedger.read`).
+    public var paidLedger: Result<PaidLedger.Contents, PaidLedger.Problem> { paid.value }
 }
 
 /// The input files' digests, hashed on a thread of their own while the ledgers load:
@@ -58,6 +63,33 @@ final class InputDigests: @unchecked Sendable {
     var value: [(ledger: String, file: FileDigest)] {
         done.wait()
         return digests
+    }
+}
+
+/// The paid ledger, read and checked once when first asked for, then kept: `tally close`
+/// checks it before its run, and the run reads it again (after a quarter of the reference
+/// kit's large data was closed, a 134 MB ledger, each read took 3.5 s). (Read on a thread
+/// of its own while the ledgers load, it took as long again from their loading, which
+/// keeps both cores busy, and held its contents beside the loading's peak.)
+final class PaidLedgerRead: @unchecked Sendable {
+    private let path: String, currency: String, digits: Int
+    private var result: Result<PaidLedger.Contents, PaidLedger.Problem>?
+    private let lock = NSLock()
+
+    init(_ project: ProjectFile, plan: Plan) {
+        path = project.paid
+        currency = plan.currency.code
+        digits = plan.currency.minorUnits
+    }
+
+    /// The ledger's contents, read the first time.
+    var value: Result<PaidLedger.Contents, PaidLedger.Problem> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let result { return result }
+        let read = PaidLedger.read(path, currency: currency, digits: digits)
+        result = read
+        return read
     }
 }
 
@@ -120,9 +152,11 @@ public struct ProjectLoad {
                                     referrerExtras: program.schema.referrerExtras.map { ($0.name, $0.type.description) },
                                     clickFields: plan.clickFieldsRead, tokenKeys: tokenKeys)
         let inputs = InputDigests(project)
+        let paid = PaidLedgerRead(project, plan: plan)
         let ledgers = LedgerLoader.load(project, settings: settings)
         diagnostics += ledgers.fileProblems
-        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, rules: rules, ledgers: ledgers, tokenKeys: fingerprints, inputs: inputs),
+        return ProjectLoad(loaded: LoadedProject(project: project, program: program, plan: plan, rules: rules, ledgers: ledgers, tokenKeys: fingerprints,
+                                                 inputs: inputs, paid: paid),
                            diagnostics: diagnostics, usageError: nil)
     }
 
@@ -138,13 +172,16 @@ public struct ProjectLoad {
         return (file, "")
     }
 
-    /// The same load with the paid ledger hashed again (after `tally close` appended to
-    /// it). The other inputs keep the digests of what was loaded: hashing every input
-    /// again took 1.3 s on the reference kit's large data, and described the files as
-    /// they stood after the close, not as they were read for the run.
-    func withFreshPaidLedgerDigest() -> ProjectLoad {
+    /// The same load with the paid ledger read and hashed again (after `tally close`
+    /// appended to it). The other inputs keep the digests of what was loaded: hashing
+    /// every input again took 1.3 s on the reference kit's large data, and described the
+    /// files as they stood after the close, not as they were read for the run.
+    func withFreshPaidLedger() -> ProjectLoad {
         var load = self
-        if let loaded { load.loaded?.inputs = InputDigests(loaded.inputs, paidLedgerOf: loaded.project) }
+        if let loaded {
+            load.loaded?.inputs = InputDigests(loaded.inputs, paidLedgerOf: loaded.project)
+            load.loaded?.paid = PaidLedgerRead(loaded.project, plan: loaded.plan)
+        }
         return load
     }
 

@@ -72,7 +72,7 @@ public struct ProjectRun {
             }
             asOf = instant
         }
-        switch PaidLedger.read(loaded.project.paid, currency: plan.currency.code, digits: plan.currency.minorUnits) {
+        switch loaded.paidLedger {
         case .success(let contents): run.paidLedger = contents
         case .failure(let problem):
             run.usageError = "\(relative(loaded.project.paid, to: loaded.project.folder))\(problem.line.map { ":\($0)" } ?? ""): the paid ledger cannot be trusted: \(problem.reason)"
