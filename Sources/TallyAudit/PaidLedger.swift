@@ -47,8 +47,10 @@ public enum PaidLedger {
         var index = -1
         while let line = lines.next() {
             index += 1
-            // As text (any bad UTF-8 replaced), as the whole file was read before.
-            guard let record = try? JSONSerialization.jsonObject(with: Data(String(decoding: line, as: UTF8.self).utf8)) as? [String: Any] else {
+            // Flat records at a glance (see `FlatRecord`); any other line as text (any bad
+            // UTF-8 replaced), as the whole file was read before.
+            guard let record = FlatRecord.object(line)
+                    ?? (try? JSONSerialization.jsonObject(with: Data(String(decoding: line, as: UTF8.self).utf8)) as? [String: Any]) else {
                 return .failure(Problem(line: index + 1, reason: "the record is not JSON"))
             }
             lastHash = record["hash"] as? String ?? lastHash

@@ -1,6 +1,7 @@
 import Foundation
 @testable import TallyAudit
 import TallyDriver
+import TallySource
 import TallyTestSupport
 import XCTest
 
@@ -175,5 +176,42 @@ final class LedgerStreamingTests: XCTestCase {
             return XCTFail("order #1001 is now #1001\"")
         }
         XCTAssertTrue(problem.message.contains("did you mean `#1001\"`?"), problem.message)
+    }
+
+    /// A flat record read at a glance gives what `JSONSerialization` gives for it: every
+    /// member's text or integer, with escapes, non-ASCII text, surrogate pairs and control
+    /// characters; anything else (a nested value, a fraction, `true`, spaces, a repeated
+    /// name, bad escapes) is left to `JSONSerialization`.
+    func testFlatRecordsReadAsJSONSerializationReadsThem() throws {
+        var random = SeededRandom(seed: 23)
+        let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "\u{1F}", "\u{7F}", "\u{E9}", "\u{20AC}", "\u{1F600}", "\u{FFFD}", "×"]
+        for round in 0..<400 {
+            var members: [(String, JSON)] = []
+            for index in 0..<Int(random.next() % 8) {
+                let text = (0..<Int(random.next() % 6)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+                let value: JSON = random.next() % 3 == 0 ? .int(Int64(bitPattern: random.next()) >> Int64(random.next() % 64)) : .string(text)
+                members.append(("k\(index)\(text)", value))
+            }
+            let line = Array(JSON.object(members).rendered().utf8)
+            let flat = try XCTUnwrap(line.withUnsafeBufferPointer { FlatRecord.object($0) }, "round \(round): \(String(decoding: line, as: UTF8.self))")
+            let general = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            XCTAssertEqual(Set(flat.keys), Set(general.keys), "round \(round)")
+            for (name, value) in general {
+                if let text = value as? String {
+                    XCTAssertEqual(flat[name] as? String, text, "round \(round), \(name)")
+                } else {
+                    XCTAssertEqual(flat[name] as? Int, value as? Int, "round \(round), \(name)")
+                }
+            }
+        }
+        let surrogates = #"{"a":"\ud83d\ude00","b":"\u00e9\/"}"#
+        let pair = try XCTUnwrap(Array(surrogates.utf8).withUnsafeBufferPointer { FlatRecord.object($0) })
+        XCTAssertEqual(pair["a"] as? String, "\u{1F600}")
+        XCTAssertEqual(pair["b"] as? String, "\u{E9}/")
+        for other in [#"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":1.5}"#, #"{"a":true}"#, #"{"a":null}"#, #"{"a": 1}"#, #"{"a":1,"a":2}"#,
+                      #"{"a":"\ud83d"}"#, #"{"a":"\x"}"#, #"{"a":01}"#, #"{"a":1e3}"#, #"{"a":"b"} "#, #"{"a":"b""#, "{\"a\":\"\u{1}\"}",
+                      #"{"a":99999999999999999999}"#, #"["a"]"#, ""] {
+            XCTAssertNil(Array(other.utf8).withUnsafeBufferPointer { FlatRecord.object($0) }, other)
+        }
     }
 }
