@@ -1,6 +1,7 @@
 import Crypto
 import TallySource
 import Foundation
+import TallyLedgers
 
 /// The hash chain shared by `decisions.jsonl` and the paid ledger. Each line is one
 /// canonical JSON object whose last two members are `prev` (the previous line's hash,

@@ -1,4 +1,5 @@
 import Foundation
+import TallyLedgers
 
 /// A re-derived decision ledger compared with the recorded file as its records are
 /// chained, record by record, without holding either (`tally verify`): whether the two

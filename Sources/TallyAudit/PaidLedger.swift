@@ -1,4 +1,5 @@
 import Foundation
+import TallyLedgers
 import TallyPlan
 import TallyRun
 import TallySource

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyLedgers
 
 /// Replaces personal identifiers (customer keys, emails, ip addresses, device ids) by
 /// keyed pseudonyms, so outputs can be shared with partners (`--redact`). The pseudonym
@@ -31,19 +32,21 @@ public struct Redactor: Sendable {
     static func normal(_ value: String) -> String {
         var value = value
         if let ascii = value.withUTF8({ bytes -> String? in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            guard UTF8Text.isASCII(bytes) else { return nil }
             var start = 0, end = bytes.count
             while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
             while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
-            return String(unsafeUninitializedCapacity: end - start) { buffer in
-                for index in start..<end {
-                    let byte = bytes[index]
-                    buffer[index - start] = byte >= 65 && byte <= 90 ? byte + 32 : byte
-                }
-                return end - start
-            }
+            return lowercased(ascii: UnsafeBufferPointer(rebasing: bytes[start..<end]))
         }) { return ascii }
         return value.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// ASCII bytes as text, lower-cased.
+    static func lowercased(ascii bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte >= 65 && byte <= 90 ? byte + 32 : byte }
+            return bytes.count
+        }
     }
 
     /// The pseudonym of one identifier (empty stays empty).
@@ -106,7 +109,7 @@ public struct Redactor: Sendable {
 
     func isIdentifier(_ word: String) -> Bool {
         var word = word
-        if let ascii = word.withUTF8({ $0.allSatisfy { $0 < 0x80 } ? isIdentifier(ascii: $0) : nil }) { return ascii }
+        if let ascii = word.withUTF8({ UTF8Text.isASCII($0) ? isIdentifier(ascii: $0) : nil }) { return ascii }
         return isIdentifier(characters: word)
     }
 
@@ -114,11 +117,7 @@ public struct Redactor: Sendable {
     /// `isIdentifier(characters:)`, which are most of `--redact`'s time when made on
     /// `Character`s (every word of every trace is tested).
     func isIdentifier(ascii word: UnsafeBufferPointer<UInt8>) -> Bool {
-        let lowered = String(unsafeUninitializedCapacity: word.count) { buffer in
-            for (index, byte) in word.enumerated() { buffer[index] = byte >= 65 && byte <= 90 ? byte + 32 : byte }
-            return word.count
-        }
-        if sensitive.contains(lowered) { return true }
+        if sensitive.contains(Redactor.lowercased(ascii: word)) { return true }
         let colon: UInt8 = 58, dot: UInt8 = 46
         func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
         // An email: something@domain.tld.

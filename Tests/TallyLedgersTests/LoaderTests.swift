@@ -134,6 +134,25 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.counts[1].duplicates, 4)
     }
 
+    /// A JSON Lines ledger is read a line at a time: a byte order mark before the first
+    /// line, blank lines, a bad row (rejected with its line) and a last line without its
+    /// line end; every row is accounted for.
+    func testJSONLinesAreReadWithTheirLineNumbers() throws {
+        let clicks = "\u{FEFF}{\"id\":\"1\",\"at\":\"2026-03-01T10:00:00Z\",\"referrer\":\"R1\",\"customer\":\"a@x.com\"}\n"
+            + "\n  \r\n"
+            + "{\"id\":\"2\",\"at\":\"not a time\",\"referrer\":\"R1\",\"customer\":\"b@x.com\"}\n"
+            + "{\"id\":\"3\",\"at\":\"2026-03-01T11:00:00Z\",\"referrer\":\"R2\",\"customer\":\"c@x.com\"}"
+        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.jsonl": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.jsonl\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.clicks.map(\.id), ["1", "3"])
+        XCTAssertEqual(ledgers.clicks.map(\.source.line), [1, 5])
+        XCTAssertEqual(ledgers.rejects.map(\.line), [4])
+        XCTAssertEqual(ledgers.counts[1].read, 3)
+    }
+
     /// Rows without a time (referrers) are compared with every earlier row of the file by
     /// key, whatever stands between them; a different row with a repeated id is not an
     /// exact duplicate.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import TallyAudit
 import TallyDriver
+import TallyLedgers
 import TallySource
 import TallyTestSupport
 import XCTest

@@ -3,17 +3,22 @@ import Foundation
 /// Reads JSON Lines: one JSON object per line, read line by line in chunks. Values
 /// become the same text a CSV field would hold, so both formats share one validation.
 public struct JSONLReader {
-    private var lines: LineReader
+    private let lines: LedgerLines
+    /// The 1-based number of the last line read.
+    private var number = 0
 
     public init?(path: String) {
-        guard let lines = LineReader(path: path) else { return nil }
+        guard let lines = LedgerLines(path: path) else { return nil }
         self.lines = lines
     }
 
     /// The next object as field name -> text, with its line; a line that is not a
     /// flat JSON object comes back with a problem. nil at end of file.
     public mutating func next() -> (line: Int, fields: [String: String], problem: String?)? {
-        while let (number, bytes) = lines.next() {
+        while let line = lines.next() {
+            number += 1
+            // A byte order mark before the first line is no part of it.
+            let bytes = number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : Array(line)
             if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
             var parser = FlatJSON(bytes: bytes)
             do {
@@ -147,46 +152,5 @@ struct FlatJSON {
             out.append(byte)
         }
         throw Problem(reason: "a string is not closed")
-    }
-}
-
-/// Reads a file line by line in chunks, with 1-based line numbers.
-struct LineReader {
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var finished = false
-    private var line = 0
-
-    init?(path: String) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        self.handle = handle
-    }
-
-    mutating func next() -> (Int, [UInt8])? {
-        while true {
-            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
-                let bytes = Array(buffer[position..<newline])
-                position = newline + 1
-                line += 1
-                return (line, line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes)
-            }
-            if finished {
-                guard position < buffer.count else { return nil }
-                let bytes = Array(buffer[position...])
-                position = buffer.count
-                line += 1
-                return (line, bytes)
-            }
-            let data = handle.readData(ofLength: 1 << 20)
-            if data.isEmpty {
-                finished = true
-                try? handle.close()
-            } else {
-                buffer.removeFirst(position)
-                position = 0
-                buffer.append(contentsOf: data)
-            }
-        }
     }
 }

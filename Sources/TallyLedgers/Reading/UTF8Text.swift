@@ -1,7 +1,7 @@
 /// Text from ledger bytes. `String(validating:as:)` is generic and, unspecialised, spent
 /// most of its time looking up type metadata: 42% of loading the reference kit's medium
 /// clicks. Ledger fields are nearly always ASCII, which needs no validation.
-enum UTF8Text {
+public enum UTF8Text {
     /// The bytes as text, or nil when they are not valid UTF-8.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         isASCII(bytes) ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
@@ -9,7 +9,7 @@ enum UTF8Text {
 
     /// Whether every byte is below 0x80, eight bytes at a time (every click row is
     /// checked: a byte loop cost a tenth of the fast click path).
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let raw = UnsafeRawPointer(base)
         var offset = 0

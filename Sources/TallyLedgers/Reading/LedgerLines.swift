@@ -1,7 +1,8 @@
 import Foundation
 
-/// The lines of a file, read front to back a block at a time: a decision ledger checked
-/// or compared without holding it. (`tally verify` read the reference kit's 1.5 GB
+/// The lines of a file, read front to back a block at a time, without holding the file:
+/// JSON Lines ledgers, and the decision and paid ledgers checked or compared by `tally
+/// verify`, `explain` and `close`. (`tally verify` read the reference kit's 1.5 GB
 /// ledger whole, as bytes, as text and as lines, and re-derived it whole beside them:
 /// 8.7 GB and 88 s.) Lines are split at "\n" only, as `HashChain.lines` splits them; a
 /// last line without its line end is a line too.
