@@ -1,3 +1,5 @@
+import TallyLedgers
+
 /// A record of a chained ledger read as a flat JSON object: its members' strings and
 /// integers, as `JSONSerialization` gives them (a `String`, an `Int`). Tally writes its
 /// records so (canonical JSON, no space between tokens); a line that is anything else,
@@ -68,15 +70,8 @@ enum FlatRecord {
             guard index + 4 <= count else { return nil }
             var value: UInt32 = 0
             for offset in 0..<4 {
-                let byte = base[index + offset]
-                let digit: UInt32
-                switch byte {
-                case 48...57: digit = UInt32(byte - 48)
-                case 65...70: digit = UInt32(byte - 55)
-                case 97...102: digit = UInt32(byte - 87)
-                default: return nil
-                }
-                value = value << 4 | digit
+                guard let digit = UTF8Text.hexDigit(base[index + offset]) else { return nil }
+                value = value << 4 | UInt32(digit)
             }
             index += 4
             return value

@@ -153,6 +153,20 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.counts[1].read, 3)
     }
 
+    /// A character beyond U+FFFF escaped as two halves (as Python's json module writes
+    /// it) is read as that character; a half alone is a bad escape, with its line.
+    func testJSONLinesReadEscapedCharactersBeyondTheBasicPlane() throws {
+        let clicks = "{\"id\":\"1\",\"at\":\"2026-03-01T10:00:00Z\",\"referrer\":\"R1\",\"customer\":\"\\ud83d\\ude00@x.com\"}\n"
+            + "{\"id\":\"2\",\"at\":\"2026-03-01T10:00:01Z\",\"referrer\":\"R1\",\"customer\":\"\\ud83d@x.com\"}\n"
+        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.jsonl": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.jsonl\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers)
+        XCTAssertEqual(ledgers.clicks.map(\.customer), ["\u{1F600}@x.com"])
+        XCTAssertEqual(ledgers.rejects.map { "\($0.line): \($0.reason)" }, ["2: bad \\u escape"])
+    }
+
     /// Rows without a time (referrers) are compared with every earlier row of the file by
     /// key, whatever stands between them; a different row with a repeated id is not an
     /// exact duplicate.

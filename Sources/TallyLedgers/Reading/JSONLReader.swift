@@ -141,9 +141,15 @@ struct FlatJSON {
                 case UInt8(ascii: "b"): out.append(8)
                 case UInt8(ascii: "f"): out.append(12)
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(code) else { throw Problem(reason: "bad \\u escape") }
-                    index += 4
+                    guard var code = hex4() else { throw Problem(reason: "bad \\u escape") }
+                    // A character beyond U+FFFF is escaped as two halves (`\\ud83d\\ude00`, as
+                    // Python's json module writes it by default).
+                    if code >= 0xD800, code < 0xDC00, index + 1 < bytes.count, bytes[index] == 92, bytes[index + 1] == UInt8(ascii: "u") {
+                        index += 2
+                        guard let low = hex4(), low >= 0xDC00, low < 0xE000 else { throw Problem(reason: "bad \\u escape") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw Problem(reason: "bad \\u escape") }
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default: out.append(escaped)
                 }
@@ -152,5 +158,17 @@ struct FlatJSON {
             out.append(byte)
         }
         throw Problem(reason: "a string is not closed")
+    }
+
+    /// Four hex digits at `index`, read and passed.
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            guard let digit = UTF8Text.hexDigit(byte) else { return nil }
+            value = value << 4 | UInt32(digit)
+        }
+        index += 4
+        return value
     }
 }

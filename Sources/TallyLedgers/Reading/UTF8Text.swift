@@ -23,4 +23,14 @@ public enum UTF8Text {
         }
         return true
     }
+
+    /// The value of a hex digit of either case (`\u` escapes), nil for any other byte.
+    public static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: return byte - 48
+        case 65...70: return byte - 55
+        case 97...102: return byte - 87
+        default: return nil
+        }
+    }
 }
