@@ -40,8 +40,8 @@ public enum Explanation {
             try? JSONSerialization.jsonObject(with: Data(String(decoding: line, as: UTF8.self).utf8)) as? [String: Any]
         }
         while let line = lines.next() {
-            let names = Explanation.contains(line, member)
-            guard names || Explanation.contains(line, Explanation.headerType), let object = object(line) else { continue }
+            // The header starts the file with its `type` (one search a line, not two).
+            guard line.starts(with: Explanation.headerType) || Explanation.contains(line, member), let object = object(line) else { continue }
             if object["type"] as? String == "header" {
                 level = (object["parameters"] as? [String: Any])?["trace"] as? String ?? "full"
                 continue
@@ -65,8 +65,8 @@ public enum Explanation {
         return .success(note + Story.render(order: order, records: records, all: all))
     }
 
-    /// The `type` member of a run's header, as records write it.
-    static let headerType = Array("\"type\":\"header\"".utf8)
+    /// How a run's header begins, as records write it.
+    static let headerType = Array("{\"type\":\"header\"".utf8)
 
     /// Whether `line` holds the bytes of `part`.
     static func contains(_ line: UnsafeBufferPointer<UInt8>, _ part: [UInt8]) -> Bool { offset(of: part, in: line) != nil }

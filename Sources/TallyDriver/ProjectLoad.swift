@@ -49,12 +49,7 @@ final class InputDigests: @unchecked Sendable {
     init(_ earlier: InputDigests, paidLedgerOf project: ProjectFile) {
         done.enter()
         DispatchQueue.global().async {
-            var digests = earlier.value.filter { $0.ledger != "paid" }
-            if FileManager.default.fileExists(atPath: project.paid) {
-                digests.append((ledger: "paid", file: FileDigest(name: ProjectRun.relative(project.paid, to: project.folder),
-                                                                 sha256: Digest.file(project.paid))))
-            }
-            self.digests = digests
+            self.digests = earlier.value.filter { $0.ledger != "paid" } + ProjectRun.paidLedgerDigest(project)
             self.done.leave()
         }
     }

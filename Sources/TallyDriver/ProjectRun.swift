@@ -159,9 +159,15 @@ public struct ProjectRun {
     /// Every input file with its digest: tally.yaml (which says how the ledgers are
     /// read), the ledgers in the order it lists them, then the paid ledger when there is one.
     static func inputDigests(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
-        var files = [(ledger: "project", path: project.file.path)] + project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
-        if FileManager.default.fileExists(atPath: project.paid) { files.append((ledger: "paid", path: project.paid)) }
+        let files = [(ledger: "project", path: project.file.path)] + project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
         return files.map { (ledger: $0.ledger, file: FileDigest(name: relative($0.path, to: project.folder), sha256: Digest.file($0.path))) }
+            + paidLedgerDigest(project)
+    }
+
+    /// The paid ledger with its digest, last among the inputs; none while it does not exist.
+    static func paidLedgerDigest(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
+        guard FileManager.default.fileExists(atPath: project.paid) else { return [] }
+        return [(ledger: "paid", file: FileDigest(name: relative(project.paid, to: project.folder), sha256: Digest.file(project.paid)))]
     }
 
     static func relative(_ path: String, to folder: String) -> String {
