@@ -134,6 +134,17 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.counts[1].duplicates, 4)
     }
 
+    /// The ledgers of a project whose clicks are `jsonLines` (and `referrers`), every row
+    /// accounted for.
+    func loadClicks(jsonLines: String, file: StaticString = #filePath, line: UInt = #line) throws -> Ledgers {
+        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.jsonl": jsonLines],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.jsonl\n")
+        defer { project.remove() }
+        let ledgers = try project.load()
+        assertAccounted(ledgers, file: file, line: line)
+        return ledgers
+    }
+
     /// A JSON Lines ledger is read a line at a time: a byte order mark before the first
     /// line, blank lines, a bad row (rejected with its line) and a last line without its
     /// line end; every row is accounted for.
@@ -142,11 +153,7 @@ final class LoaderTests: XCTestCase {
             + "\n  \r\n"
             + "{\"id\":\"2\",\"at\":\"not a time\",\"referrer\":\"R1\",\"customer\":\"b@x.com\"}\n"
             + "{\"id\":\"3\",\"at\":\"2026-03-01T11:00:00Z\",\"referrer\":\"R2\",\"customer\":\"c@x.com\"}"
-        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.jsonl": clicks],
-                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.jsonl\n")
-        defer { project.remove() }
-        let ledgers = try project.load()
-        assertAccounted(ledgers)
+        let ledgers = try loadClicks(jsonLines: clicks)
         XCTAssertEqual(ledgers.clicks.map(\.id), ["1", "3"])
         XCTAssertEqual(ledgers.clicks.map(\.source.line), [1, 5])
         XCTAssertEqual(ledgers.rejects.map(\.line), [4])
@@ -158,11 +165,7 @@ final class LoaderTests: XCTestCase {
     func testJSONLinesReadEscapedCharactersBeyondTheBasicPlane() throws {
         let clicks = "{\"id\":\"1\",\"at\":\"2026-03-01T10:00:00Z\",\"referrer\":\"R1\",\"customer\":\"\\ud83d\\ude00@x.com\"}\n"
             + "{\"id\":\"2\",\"at\":\"2026-03-01T10:00:01Z\",\"referrer\":\"R1\",\"customer\":\"\\ud83d@x.com\"}\n"
-        let project = try ScratchProject(files: ["referrers.csv": Self.referrers, "clicks.jsonl": clicks],
-                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.jsonl\n")
-        defer { project.remove() }
-        let ledgers = try project.load()
-        assertAccounted(ledgers)
+        let ledgers = try loadClicks(jsonLines: clicks)
         XCTAssertEqual(ledgers.clicks.map(\.customer), ["\u{1F600}@x.com"])
         XCTAssertEqual(ledgers.rejects.map { "\($0.line): \($0.reason)" }, ["2: bad \\u escape"])
     }
