@@ -276,6 +276,66 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual((0..<5).map { table.text(.channel, $0) }, ["blog", "blog", "blog", "email", "blog"])
     }
 
+    /// Keys written as the first such key is (a prefix and a fixed count of digits) are
+    /// numbered by value, the others in the hashed table: every distinct key still has
+    /// its own number, whatever the interning order, and text that is equal is one key.
+    func testKeysInTheFormOfTheFirstAreToldApartFromEveryOtherKey() {
+        let keys = ["guest", "", "C00102664", "C00000001", "C1", "C000000001", "D00000001", "c00000001", "C0000000a",
+                    "C99999999", "C16777215", "C16777216", "00102664", "CC00102664", "C00102664 ", " C00102664",
+                    "C0010266\u{664}", "\u{E9}1", "e\u{301}1", "customer-12", "C00000000", "C-0000001", "C+0000001"]
+            + (0..<3_000).map { "C" + String(String($0 * 557).reversed()).padding(toLength: 8, withPad: "0", startingAt: 0) }
+        let unique = Set(keys.map { $0.precomposedStringWithCanonicalMapping }).count
+        for ordering in [keys, keys.reversed(), keys.shuffled(), keys.shuffled()] {
+            var interner = KeyInterner()
+            let numbers = ordering.map { interner.intern($0) }
+            XCTAssertEqual(Set(numbers).count, unique, "one number for each distinct key")
+            for (key, number) in zip(ordering, numbers) {
+                XCTAssertEqual(interner.number(of: key), number, key)
+                XCTAssertEqual(interner.intern(key), number, "interning again gives the same number: \(key)")
+                XCTAssertEqual(interner.keys[Int(number)].precomposedStringWithCanonicalMapping, key.precomposedStringWithCanonicalMapping)
+            }
+            XCTAssertEqual(interner.number(of: "e\u{301}1"), interner.number(of: "\u{E9}1"))
+            for unknown in ["C00102665", "C16777214", "C00000002", "C0000001", "C99999998", "D00102664", "C9"] {
+                XCTAssertNil(interner.number(of: unknown), unknown)
+                var bytes = unknown
+                bytes.withUTF8 { interner.prefetch($0) }
+            }
+        }
+    }
+
+    /// The form of a key: its prefix (ASCII, at most 8 bytes) and how many digits end it;
+    /// keys of the form have their digits' value, others none.
+    func testTheFormOfAKeyIsItsPrefixAndItsCountOfDigits() {
+        func form(_ key: String) -> DigitsForm? {
+            var key = key
+            return key.withUTF8 { DigitsForm(of: $0) }
+        }
+        func value(_ key: String, in form: DigitsForm?) -> Int? {
+            var key = key
+            return key.withUTF8 { form?.value(of: $0) }
+        }
+        XCTAssertNil(form(""))
+        XCTAssertNil(form("guest"))
+        XCTAssertNil(form("\u{E9}1"), "a prefix that is not ASCII")
+        XCTAssertNil(form("prefix-9-1"), "a prefix over 8 bytes")
+        XCTAssertNil(form("1234567890123456789"), "over 18 digits")
+        let customer = form("C00102664")
+        XCTAssertEqual(customer?.prefixCount, 1)
+        XCTAssertEqual(customer?.width, 8)
+        XCTAssertEqual(value("C00102664", in: customer), 102_664)
+        XCTAssertEqual(value("C00000000", in: customer), 0)
+        XCTAssertEqual(value("C16777215", in: customer), DigitsForm.limit - 1)
+        XCTAssertNil(value("C16777216", in: customer), "from the limit up: hashed")
+        for other in ["C0010266", "C001026640", "D00102664", "c00102664", "C0010266a", "C0010266/", "C0010266:", "00102664X"] {
+            XCTAssertNil(value(other, in: customer), other)
+        }
+        let digits = form("123456789012345678")
+        XCTAssertEqual(digits?.prefixCount, 0)
+        XCTAssertEqual(value("000000000000000042", in: digits), 42)
+        XCTAssertEqual(value("R010678", in: form("R000001")), 10_678)
+        XCTAssertEqual(value("prefix-901", in: form("prefix-900")), 901)
+    }
+
     /// Asking for a key's slot ahead of a lookup reads and changes nothing.
     func testPrefetchingAKeyChangesNothing() {
         var interner = KeyInterner()
