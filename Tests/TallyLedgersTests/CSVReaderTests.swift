@@ -1,5 +1,7 @@
 import Foundation
 @testable import TallyLedgers
+import TallySource
+import TallyTestSupport
 import XCTest
 
 /// RFC 4180 edge cases and malformed files, each with its position and reason.
@@ -120,5 +122,118 @@ final class FileBytesTests: XCTestCase {
         XCTAssertEqual(tail, 500)
         XCTAssertEqual(Array(buffer[..<500]), Array(bytes[2_500...]))
         XCTAssertNil(buffer.withUnsafeMutableBytes { FileBytes.read(-1, into: $0.baseAddress!, count: 10) })
+    }
+}
+
+/// A read that fails part-way through a ledger, or a part of a file that ends early,
+/// stops the rows with the reason and the last line read: the rows before it stand, and
+/// the loader reports it (such rows used to go missing without a word).
+final class ReadProblemTests: XCTestCase {
+    private func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Reads of at most `size` bytes, the system's, until the `failing`th read fails (EIO).
+    final class FailingReads: @unchecked Sendable {
+        var calls = 0
+        let failing: Int, size: Int
+        init(failing: Int, size: Int) {
+            self.failing = failing
+            self.size = size
+        }
+        func read(_ descriptor: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int {
+            calls += 1
+            if calls >= failing {
+                errno = EIO
+                return -1
+            }
+            return Foundation.read(descriptor, into, min(count, size))
+        }
+    }
+
+    func testACSVReadErrorStopsTheRowsWithItsLine() throws {
+        let path = try write("id,at\n1,a\n2,b\n3,c\n4,d\n")
+        var reader = try XCTUnwrap(CSVReader(path: path))
+        let reads = FailingReads(failing: 3, size: 10)
+        reader.readBytes = { descriptor, into, count in
+            let got = reads.read(descriptor, into, count)
+            return got < 0 ? nil : got
+        }
+        var row = CSVReader.Row(line: 0), lines: [Int] = [], problems: [String?] = []
+        while reader.next(into: &row) {
+            lines.append(row.line)
+            problems.append(row.problem?.reason)
+        }
+        // 20 bytes were read: the header, three rows whole and "4," of the fourth, which
+        // comes back refused (a value cut short could pass for another).
+        XCTAssertEqual(lines, [1, 2, 3, 4, 5])
+        XCTAssertEqual(problems, [nil, nil, nil, nil, "the line is cut short: reading the file stopped in it"])
+        XCTAssertEqual(reader.readProblem, "reading stopped at line 5: Input/output error")
+        var whole = try XCTUnwrap(CSVReader(path: path))
+        while whole.next(into: &row) {}
+        XCTAssertNil(whole.readProblem, "no problem when the file is read to its end")
+    }
+
+    func testAPartThatEndsEarlyIsAProblem() throws {
+        let text = "id,at\n1,a\n2,b\n"
+        let path = try write(text)
+        var part = try XCTUnwrap(CSVReader(path: path, delimiter: 44, range: 6..<(text.utf8.count + 7), line: 2))
+        var row = CSVReader.Row(line: 0), lines: [Int] = []
+        while part.next(into: &row) { lines.append(row.line) }
+        XCTAssertEqual(lines, [2, 3])
+        XCTAssertEqual(part.readProblem, "the file ended 7 bytes before the part being read did (it changed while it was read), at line 4")
+        var exact = try XCTUnwrap(CSVReader(path: path, delimiter: 44, range: 6..<text.utf8.count, line: 2))
+        while exact.next(into: &row) {}
+        XCTAssertNil(exact.readProblem)
+    }
+
+    func testAJSONLinesReadErrorStopsTheRowsWithItsLine() throws {
+        let path = try write("{\"id\":\"1\"}\n{\"id\":\"2\"}\n{\"id\":\"3\"}\n")
+        let reads = FailingReads(failing: 3, size: 11)
+        let lines = try XCTUnwrap(LedgerLines(path: path, blockSize: 64, readBytes: reads.read))
+        var reader = JSONLReader(lines: lines)
+        var ids: [String] = []
+        while let (_, fields, _) = reader.next() { ids.append(fields["id"] ?? "?") }
+        XCTAssertEqual(ids, ["1", "2"])
+        XCTAssertEqual(reader.readProblem, "reading stopped at line 3: Input/output error")
+        XCTAssertEqual(lines.problem, "Input/output error")
+        // Stopped inside the second line: it is refused, not read as it stands.
+        let cut = try XCTUnwrap(LedgerLines(path: path, blockSize: 64, readBytes: FailingReads(failing: 3, size: 8).read))
+        var cutReader = JSONLReader(lines: cut)
+        var rows: [String] = []
+        while let (line, fields, problem) = cutReader.next() { rows.append("\(line) \(fields["id"] ?? "-") \(problem ?? "")") }
+        XCTAssertEqual(rows, ["1 1 ", "2 - the line is cut short: reading the file stopped in it"])
+        XCTAssertEqual(cutReader.readProblem, "reading stopped at line 2: Input/output error")
+    }
+
+    /// The loader reports a part of a clicks file that could not be read whole as an
+    /// error on the ledger's line of tally.yaml, and keeps the rows it read.
+    func testTheLoaderReportsAPartThatCouldNotBeRead() throws {
+        let clicks = "id,at,referrer,customer\n1,2026-03-01T10:00:00Z,R1,a\n2,2026-03-01T11:00:00Z,R2,b\n"
+        let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks],
+                                         ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
+        defer { project.remove() }
+        let file = try XCTUnwrap(ProjectFile.load(project.folder.appendingPathComponent("tally.yaml").path).0)
+        var loader = LedgerLoader(settings: project.settings, project: file)
+        loader.ledgers.files = file.ledgers.map { loader.display($0.path) }
+        loader.ledgers.counts = file.ledgers.map { LedgerCount(file: loader.display($0.path), kind: $0.kind) }
+        loader.load(.referrers)
+        let source = try XCTUnwrap(file.ledgers.first { $0.kind == .clicks })
+        let header = "id,at,referrer,customer\n".utf8.count
+        // As if the file had been cut when it was longer: its part runs past its end.
+        loader.loadClicks(source, file: 1, piece: ClickSplit.Piece(range: header..<(clicks.utf8.count + 40), line: 2, lines: 4), rows: 4)
+        XCTAssertEqual(loader.ledgers.clicks.map(\.id), ["1", "2"])
+        XCTAssertEqual(loader.ledgers.fileProblems.map(\.message), [
+            "clicks ledger `clicks.csv`: the file ended 40 bytes before the part being read did (it changed while it was read), at line 4; the rows from there on are not in this run",
+        ])
+        XCTAssertEqual(loader.ledgers.fileProblems.first?.code, "ledger.read")
+        // A part of a file that is gone.
+        try FileManager.default.removeItem(at: project.folder.appendingPathComponent("clicks.csv"))
+        loader.loadClicks(source, file: 1, piece: ClickSplit.Piece(range: header..<clicks.utf8.count, line: 2, lines: 2), rows: 2)
+        XCTAssertEqual(loader.ledgers.fileProblems.last?.message,
+                       "clicks ledger `clicks.csv`: lines 2-3 could not be read (the file changed or went away while it was read); they are not in this run")
     }
 }

@@ -140,7 +140,8 @@ public struct LedgerLoader {
         self = others.take(leaving: base)
         var clickLoader = clicks.take(leaving: base)
         if let split {
-            if !clickLoader.join(secondHalf.take(leaving: base), blocks: cut.endBlocks, file: split.file, rejectsBefore: rejectsBefore) {
+            if !clickLoader.join(secondHalf.take(leaving: base), blocks: cut.endBlocks, file: split.file, rejectsBefore: rejectsBefore,
+                                   problemsBefore: problemsBefore) {
                 // Not in time order: duplicates can only be found over the whole file.
                 clickLoader = base
                 clickLoader.load(.clicks)
@@ -330,6 +331,11 @@ public struct LedgerLoader {
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
         }
         importer.importRows()
+        if let problem = importer.table.readProblem {
+            importer.loader.ledgers.fileProblems.append(.error(
+                "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem); the rows from there on are not in this run",
+                at: source.span, help: "check the disk or the network share the file is on, or copy the file elsewhere, then run again"))
+        }
         self = importer.loader
     }
 
@@ -348,7 +354,13 @@ public struct LedgerLoader {
     /// are sized for `rows` clicks.
     mutating func loadClicks(_ source: LedgerSource, file: Int, piece: ClickSplit.Piece, rows: Int) {
         guard let whole = try? table(source),
-              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: piece.range, line: piece.line) else { return }
+              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: piece.range, line: piece.line) else {
+            // Its header was read a moment ago: the file went away or changed meanwhile.
+            ledgers.fileProblems.append(.error(
+                "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: lines \(piece.line)-\(piece.line + piece.lines - 1) could not be read (the file changed or went away while it was read); they are not in this run",
+                at: source.span, help: "run again once the file is in place and no longer being written"))
+            return
+        }
         ledgers.clicks.reserveCapacity(rows)
         importRows(of: part, source: source, file: file)
     }
@@ -356,7 +368,7 @@ public struct LedgerLoader {
     /// Takes in the pieces of a clicks file read from its end (`blocks`: where each lies
     /// in `second`'s table, in file order); false (and nothing taken) when any piece was
     /// not in time order.
-    mutating func join(_ second: LedgerLoader, blocks: [Range<Int>], file: Int, rejectsBefore: Int) -> Bool {
+    mutating func join(_ second: LedgerLoader, blocks: [Range<Int>], file: Int, rejectsBefore: Int, problemsBefore: Int) -> Bool {
         guard !clicksOutOfOrder, !second.clicksOutOfOrder else { return false }
         ledgers.clicks.append(contentsOf: second.ledgers.clicks, blocks: blocks)
         let other = second.ledgers.counts[file]
@@ -365,6 +377,7 @@ public struct LedgerLoader {
         ledgers.counts[file].rejected += other.rejected
         ledgers.counts[file].duplicates += other.duplicates
         ledgers.rejects += second.ledgers.rejects[rejectsBefore...]
+        ledgers.fileProblems += second.ledgers.fileProblems[problemsBefore...]
         unverifiedTokens += second.unverifiedTokens
         return true
     }

@@ -75,6 +75,15 @@ public struct CSVReader {
     private var firstChunk = true
     /// Bytes left to read when the reader covers part of a file.
     private var remaining = Int.max
+    private var readsPart = false
+    /// Why reading stopped before the end of the file (or of its part), if it did: a read
+    /// error, or a part that ended early because the file changed meanwhile. The rows
+    /// read before it stand; the loader reports it (a read error used to end the file
+    /// quietly, leaving its other rows out of the run unnoticed).
+    public private(set) var readProblem: String?
+    /// Reads up to `count` bytes at `into` from the open file (nil on a read error, with
+    /// `errno` set); the system's read, or a stand-in in tests.
+    var readBytes: (_ descriptor: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int? = { FileBytes.read($0, into: $1, count: $2) }
     static let chunkSize = 1 << 20
 
     /// Opens `path`; nil when it cannot be read.
@@ -91,6 +100,7 @@ public struct CSVReader {
         self.handle = handle
         self.delimiter = delimiter
         self.remaining = range.count
+        self.readsPart = true
         self.line = line
         self.firstChunk = range.lowerBound == 0
     }
@@ -101,6 +111,9 @@ public struct CSVReader {
         let got = remaining > 0 ? readChunk(min(CSVReader.chunkSize, remaining)) : 0
         remaining -= got
         if got == 0 {
+            if readProblem == nil, readsPart, remaining > 0 {
+                readProblem = "the file ended \(remaining) byte\(remaining == 1 ? "" : "s") before the part being read did (it changed while it was read), at line \(line)"
+            }
             finished = true
             try? handle.close()
             return false
@@ -117,12 +130,17 @@ public struct CSVReader {
         return true
     }
 
-    /// Reads up to `count` bytes into `chunk` (fewer only at the end of the file; a read
-    /// error ends the file, as `FileHandle.readData` did); returns how many.
+    /// Reads up to `count` bytes into `chunk` (fewer only at the end of the file); returns
+    /// how many. A read error ends the file, with `readProblem` saying why.
     private mutating func readChunk(_ count: Int) -> Int {
         if chunk.count < count { chunk = [UInt8](repeating: 0, count: count) }
         let descriptor = handle.fileDescriptor
-        return chunk.withUnsafeMutableBytes { FileBytes.read(descriptor, into: $0.baseAddress!, count: count) ?? 0 }
+        let read = readBytes
+        guard let got = chunk.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress!, count) }) else {
+            readProblem = "reading stopped at line \(line): \(String(cString: strerror(errno)))"
+            return 0
+        }
+        return got
     }
 
     private mutating func nextByte() -> UInt8? {
@@ -158,6 +176,11 @@ public struct CSVReader {
                 continue
             }
             if !readPlainRow(into: &row) { readRow(into: &row) }
+            // The row reading stopped in is refused, not taken as it stands: a value cut
+            // short (12.5 of 12.50) would pass for another.
+            if readProblem != nil, finished, position >= buffer.count, row.problem == nil {
+                row.problem = (max(1, row.ends.count), "the line is cut short: reading the file stopped in it")
+            }
             return true
         }
     }

@@ -12,11 +12,20 @@ public struct JSONLReader {
         self.lines = lines
     }
 
+    /// Reads the lines of `lines` (tests give one whose reads fail part-way).
+    init(lines: LedgerLines) { self.lines = lines }
+
+    /// Why reading stopped before the end of the file, if it did (see
+    /// `CSVReader.readProblem`).
+    public var readProblem: String? { lines.problem.map { "reading stopped at line \(number + (lines.lastHadLineEnd ? 1 : 0)): \($0)" } }
+
     /// The next object as field name -> text, with its line; a line that is not a
     /// flat JSON object comes back with a problem. nil at end of file.
     public mutating func next() -> (line: Int, fields: [String: String], problem: String?)? {
         while let line = lines.next() {
             number += 1
+            // The line reading stopped in (see `CSVReader.next`).
+            if lines.problem != nil, !lines.lastHadLineEnd { return (number, [:], "the line is cut short: reading the file stopped in it") }
             // A byte order mark before the first line is no part of it.
             let bytes = number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : Array(line)
             if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }

@@ -19,12 +19,22 @@ public final class LedgerLines {
     /// Whether the line `next()` gave last ended with a line end.
     public private(set) var lastHadLineEnd = true
 
+    /// Reads up to `count` bytes at `into` from the open file: the system's `read`
+    /// (below 0 on an error, with `errno` set), or a stand-in in tests.
+    private let readBytes: (_ descriptor: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int
+
     /// The lines of the file at `path`; nil when it cannot be opened.
-    public init?(path: String, blockSize: Int = 8 << 20) {
+    public convenience init?(path: String, blockSize: Int = 8 << 20) {
+        self.init(path: path, blockSize: blockSize, readBytes: { read($0, $1, $2) })
+    }
+
+    /// The lines of the file at `path`, read through `readBytes` (tests make reads fail).
+    init?(path: String, blockSize: Int = 8 << 20, readBytes: @escaping (_ descriptor: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int) {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         capacity = max(1, blockSize)
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        self.readBytes = readBytes
     }
 
     deinit {
@@ -64,7 +74,7 @@ public final class LedgerLines {
                 buffer = larger
                 capacity *= 2
             }
-            let count = read(descriptor, buffer + end, capacity - end)
+            let count = readBytes(descriptor, buffer + end, capacity - end)
             if count > 0 {
                 end += count
             } else if count == 0 {

@@ -129,6 +129,16 @@ extension LedgerTable {
     /// Puts back a reader taken with `takeCSVReader()`.
     mutating func restore(_ csv: CSVReader) { reader = .csv(csv) }
 
+    /// Why reading stopped before the end of the file, if it did (a read error, or a
+    /// part of the file that ended early): the rows after it were not read.
+    var readProblem: String? {
+        switch reader {
+        case .csv(let csv): return csv.readProblem
+        case .jsonl(let jsonl): return jsonl.readProblem
+        case .taken: return nil
+        }
+    }
+
     var isDelimited: Bool {
         if case .csv = reader { return true }
         return false
