@@ -303,6 +303,30 @@ final class KeyStorageTests: XCTestCase {
         }
     }
 
+    /// A key of the form whose value the array did not reach when it came is hashed; once
+    /// the array holds enough keys to reach it, the key is still found there, and never
+    /// numbered twice. (Sparse values leave the array alone: order ids of many channels.)
+    func testKeysHashedBeforeTheArrayReachedThemAreFoundAfter() {
+        var interner = KeyInterner()
+        let early = ["C08000000", "C07999999", "C99000000"]
+        // 0..<540,000 in a scattered order (7,919 is prime to 540,000).
+        let many = (0..<540_000).map { index -> String in
+            let digits = String(index * 7_919 % 540_000)
+            return "C" + String(repeating: "0", count: 8 - digits.count) + digits
+        }
+        let late = ["C08000001", "C07999998", "C99000001"]
+        let keys = early + many + late
+        let numbers = keys.map { interner.intern($0) }
+        XCTAssertEqual(numbers, keys.indices.map { Int32($0) }, "numbered in the order they came")
+        for (key, number) in zip(keys, numbers) {
+            XCTAssertEqual(interner.number(of: key), number, key)
+            XCTAssertEqual(interner.intern(key), number, key)
+        }
+        XCTAssertEqual(interner.keys, keys)
+        XCTAssertNil(interner.number(of: "C08000002"))
+        XCTAssertNil(interner.number(of: "C99000002"))
+    }
+
     /// The form of a key: its prefix (ASCII, at most 8 bytes) and how many digits end it;
     /// keys of the form have their digits' value, others none.
     func testTheFormOfAKeyIsItsPrefixAndItsCountOfDigits() {
