@@ -47,10 +47,19 @@ final class LedgerFileWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "tally.ledger-file")
     /// Why a write failed, once one has (guarded by `lock`); later bytes are dropped.
     private var failure: String?
+    /// Writes bytes at an offset of the file: `pwrite`, or a stand-in in tests (a direct
+    /// write that a file system accepts when the file is opened and refuses later cannot
+    /// be made to happen on purpose).
+    private let writeBytes: (_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ at: off_t) -> Int
+
+    /// Whether writes still bypass the page cache.
+    var isDirect: Bool { direct }
 
     /// A writer of `descriptor` from its current offset on.
-    init(descriptor: Int32) {
+    init(descriptor: Int32,
+         writeBytes: @escaping (_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ at: off_t) -> Int = { pwrite($0, $1, $2, $3) }) {
         self.descriptor = descriptor
+        self.writeBytes = writeBytes
         offset = Int(lseek(descriptor, 0, SEEK_CUR))
         if offset < 0 { offset = 0 }
         if let flag = LedgerFileWriter.directFlag {
@@ -139,7 +148,7 @@ final class LedgerFileWriter: @unchecked Sendable {
         guard problem == nil else { return }
         var done = 0
         while done < count {
-            let written = pwrite(descriptor, block + done, count - done, off_t(at + done))
+            let written = writeBytes(descriptor, block + done, count - done, off_t(at + done))
             if written < 0 {
                 if errno == EINTR { continue }
                 // A direct write refused (a file system without them, an odd device

@@ -66,4 +66,61 @@ final class LedgerFileWriterTests: XCTestCase {
         close(descriptor)
         XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("abc".utf8) + joined(pieces), "the file holds the bytes written")
     }
+
+    /// Writes through `pwrite` that fail with `error` from the `failing`th call on, once
+    /// or always (the writer's thread and the caller's take turns: one at a time).
+    final class Writes: @unchecked Sendable {
+        var calls = 0, refused = 0
+        let failing: Int, error: Int32, always: Bool
+        init(failing: Int, error: Int32, always: Bool) {
+            self.failing = failing
+            self.error = error
+            self.always = always
+        }
+        func write(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ at: off_t) -> Int {
+            calls += 1
+            if calls >= failing, always || refused == 0 {
+                refused += 1
+                errno = error
+                return -1
+            }
+            return pwrite(descriptor, bytes, count, at)
+        }
+    }
+
+    /// A direct write the file system accepted when the file was opened and refuses on
+    /// the second block: that block and the rest go through the page cache, and the file
+    /// holds every byte.
+    func testADirectWriteRefusedPartWayGoesThroughThePageCache() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
+        defer { unlink(path) }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let writes = Writes(failing: 2, error: EINVAL, always: false)
+        let writer = LedgerFileWriter(descriptor: descriptor, writeBytes: writes.write)
+        try XCTSkipUnless(writer.isDirect, "the temporary folder's file system takes no direct writes")
+        let pieces = pieces()
+        for piece in pieces { piece.withUnsafeBytes { writer.append($0) } }
+        XCTAssertEqual(writer.finish(), pieces.reduce(0) { $0 + $1.count })
+        XCTAssertNil(writer.problem)
+        close(descriptor)
+        XCTAssertEqual(writes.refused, 1)
+        XCTAssertFalse(writer.isDirect, "the page cache from the refusal on")
+        XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: path)) == joined(pieces), "the file holds the bytes written")
+    }
+
+    /// A write that fails for good (a full disk) is the writer's problem, in words, and
+    /// the bytes after it are not written.
+    func testAFailedWriteIsAProblemInWords() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
+        defer { unlink(path) }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let writes = Writes(failing: 2, error: ENOSPC, always: true)
+        let writer = LedgerFileWriter(descriptor: descriptor, writeBytes: writes.write)
+        for piece in pieces() { piece.withUnsafeBytes { writer.append($0) } }
+        _ = writer.finish()
+        close(descriptor)
+        XCTAssertEqual(writer.problem, "No space left on device")
+        XCTAssertEqual(writes.refused, 1, "nothing written once a write failed")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)).count, LedgerFileWriter.blockSize, "the first block only")
+    }
 }
