@@ -39,6 +39,13 @@ final class LedgerFileWriterTests: XCTestCase {
         return length
     }
 
+    /// A new empty file in the temporary folder, open for writing (removed after the test).
+    private func scratchFile() -> (path: String, descriptor: Int32) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
+        addTeardownBlock { unlink(path) }
+        return (path, open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644))
+    }
+
     func testBytesReachTheFileExactly() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
         defer { unlink(path) }
@@ -57,9 +64,7 @@ final class LedgerFileWriterTests: XCTestCase {
     /// A file already written to at an offset direct writes cannot start from: written
     /// through the page cache, after what it holds.
     func testAnUnalignedStartIsWrittenThroughThePageCache() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
-        defer { unlink(path) }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let (path, descriptor) = scratchFile()
         XCTAssertEqual(Foundation.write(descriptor, "abc", 3), 3)
         let pieces = pieces()
         XCTAssertEqual(write(pieces, to: descriptor), 3 + pieces.reduce(0) { $0 + $1.count })
@@ -92,9 +97,7 @@ final class LedgerFileWriterTests: XCTestCase {
     /// the second block: that block and the rest go through the page cache, and the file
     /// holds every byte.
     func testADirectWriteRefusedPartWayGoesThroughThePageCache() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
-        defer { unlink(path) }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let (path, descriptor) = scratchFile()
         let writes = Writes(failing: 2, error: EINVAL, always: false)
         let writer = LedgerFileWriter(descriptor: descriptor, writeBytes: writes.write)
         try XCTSkipUnless(writer.isDirect, "the temporary folder's file system takes no direct writes")
@@ -111,9 +114,7 @@ final class LedgerFileWriterTests: XCTestCase {
     /// A write that fails for good (a full disk) is the writer's problem, in words, and
     /// the bytes after it are not written.
     func testAFailedWriteIsAProblemInWords() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-ledger-\(UUID().uuidString)").path
-        defer { unlink(path) }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let (path, descriptor) = scratchFile()
         let writes = Writes(failing: 2, error: ENOSPC, always: true)
         let writer = LedgerFileWriter(descriptor: descriptor, writeBytes: writes.write)
         for piece in pieces() { piece.withUnsafeBytes { writer.append($0) } }
