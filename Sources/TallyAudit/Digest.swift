@@ -6,9 +6,13 @@ import TallyLedgers
 /// and the inputs digest) and of each decision record (the hash chain).
 public enum Digest {
     public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        // Written straight into the string: every record of a run is hashed.
-        let bytes = Array(bytes)
-        return String(unsafeUninitializedCapacity: 2 * bytes.count) { buffer in
+        Array(bytes).withUnsafeBytes { hex(raw: $0) }
+    }
+
+    /// Bytes in lower-case hex, read in place. (Every record of a run is hashed: a digest
+    /// turned into an array first took three allocations a record.)
+    static func hex(raw bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 2 * bytes.count) { buffer in
             var index = 0
             for byte in bytes {
                 buffer[index] = hexDigit(byte >> 4)

@@ -50,7 +50,7 @@ public enum HashChain {
         var previous = previous
         previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         close.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        return Digest.hex(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Digest.hex(raw: $0) }
     }
 
     /// A chained file read line by line (`scan(path:)`): how many lines it has, its first

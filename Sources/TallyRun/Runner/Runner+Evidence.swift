@@ -123,8 +123,10 @@ extension Runner {
         }
         let strongest = order[rank]
         for index in traces.indices where traces[index].isKept && traces[index].evidence != strongest {
+            // The words made once per program (a new string for each touch was a tenth of
+            // the runner's allocations where coupons are common).
             traces[index].excluded = order.contains(traces[index].evidence)
-                ? "weaker evidence: `\(strongest)` is present and ranks higher"
+                ? weakerEvidenceTexts[rank]
                 : "`\(traces[index].evidence)` is not listed under `evidence`"
         }
         // Usually one class, gathered in time order already: then no copy and no sort.
