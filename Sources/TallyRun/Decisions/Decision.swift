@@ -42,19 +42,28 @@ public struct Decision: Sendable {
             }
         }
         _modify {
-            switch storedTrace {
-            case .whole(var box):
-                // Let go of the stored reference, so an unshared box is changed in place
-                // (one shared with a copy of the decision is copied first).
-                storedTrace = .slim(channel: "", fraud: [])
-                if !isKnownUniquelyReferenced(&box) { box = TraceBox(box.value) }
-                defer { storedTrace = .whole(box) }
-                yield &box.value
-            case .slim(let channel, let fraud):
-                var value = DecisionTrace.slim(channel: channel, fraud: fraud)
-                defer { storedTrace = .whole(TraceBox(value)) }
-                yield &value
-            }
+            // Only the box is held across the yield: with a whole trace in its frame, the
+            // accessor's frame outgrew the space callers give it and was allocated on
+            // the heap, once for every decision the runner filled in.
+            let box = takeUniqueTraceBox()
+            defer { storedTrace = .whole(box) }
+            yield &box.value
+        }
+    }
+
+    /// The trace's box, taken out of the decision (put it back when done): the stored one
+    /// when this decision alone holds it, else a copy (one shared with a copy of the
+    /// decision), or a new one for a slimmed trace.
+    @usableFromInline
+    mutating func takeUniqueTraceBox() -> TraceBox {
+        switch storedTrace {
+        case .whole(var box):
+            // Let go of the stored reference, so an unshared box is changed in place.
+            storedTrace = .slim(channel: "", fraud: [])
+            if !isKnownUniquelyReferenced(&box) { box = TraceBox(box.value) }
+            return box
+        case .slim(let channel, let fraud):
+            return TraceBox(DecisionTrace.slim(channel: channel, fraud: fraud))
         }
     }
 

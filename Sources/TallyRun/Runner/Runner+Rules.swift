@@ -75,7 +75,7 @@ extension Runner {
         ruleScratch = RuleScratch()
         scratch.reset(rules: plan.rules.count)
         defer { ruleScratch = scratch }
-        var anyMatched = false
+        var matchedCount = 0
         let rules = plan.rules
         for index in rules.indices {
             var trace = RuleTrace(names: ruleNames[index], outcome: .paid, failed: nil, label: nil, saw: [],
@@ -122,21 +122,24 @@ extension Runner {
             }
             scratch.matched[index] = true
             scratch.amount[index] = total
-            anyMatched = true
+            matchedCount += 1
             guard traced else { continue }
             trace.amount = total
             trace.payments = arithmetic
             scratch.traceOf[index] = traces.count
             traces.append(trace)
         }
-        guard anyMatched else { return ([], traces) }
+        guard matchedCount > 0 else { return ([], traces) }
         // `replaces`: a matching rule drops the rules it names (not transitively).
         for index in plan.rules.indices where scratch.matched[index] {
             for target in plan.rules[index].replaces where scratch.matched[target] && scratch.replacedBy[target] < 0 {
                 scratch.replacedBy[target] = index
             }
         }
+        // Room for every matched rule at once (grown by appending, two lines took two
+        // allocations: half a million on the reference kit's large data).
         var lines: [RuleLine] = []
+        lines.reserveCapacity(matchedCount)
         for index in plan.rules.indices where scratch.matched[index] {
             if scratch.replacedBy[index] >= 0 {
                 let place = scratch.traceOf[index]
