@@ -327,6 +327,22 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertNil(interner.number(of: "C99000002"))
     }
 
+    /// Only one of the first keys may set the form: a table whose first keys have no
+    /// digits at their end (channels, campaigns) hashes every key, and numbers them all.
+    func testAFormIsSetByOneOfTheFirstKeysOnly() {
+        var late = KeyInterner(), early = KeyInterner()
+        let plain = (0..<KeyInterner.keysThatMaySetTheForm).map { "channel-\(Character(UnicodeScalar(UInt8(97 + $0 % 26))))\($0 / 26)x" }
+        let digits = (0..<500).map { "C" + String(repeating: "0", count: 8 - String($0).count) + String($0) }
+        let keys = plain + digits
+        XCTAssertEqual(keys.map { late.intern($0) }, keys.indices.map { Int32($0) })
+        XCTAssertNil(late.form, "no key of the first ones had digits at its end")
+        XCTAssertEqual(keys.map { late.number(of: $0) }, keys.indices.map { Int32($0) })
+        let first = Array(plain.prefix(KeyInterner.keysThatMaySetTheForm - 1)) + digits
+        XCTAssertEqual(first.map { early.intern($0) }, first.indices.map { Int32($0) })
+        XCTAssertEqual(early.form?.width, 8, "set by the last key that may set it")
+        XCTAssertEqual(first.map { early.number(of: $0) }, first.indices.map { Int32($0) })
+    }
+
     /// The form of a key: its prefix (ASCII, at most 8 bytes) and how many digits end it;
     /// keys of the form have their digits' value, others none.
     func testTheFormOfAKeyIsItsPrefixAndItsCountOfDigits() {
