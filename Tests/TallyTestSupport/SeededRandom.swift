@@ -1,6 +1,6 @@
 /// A small deterministic generator (SplitMix64) so generated and mutated test inputs
 /// are the same on every run and a failure reproduces.
-public struct SeededRandom {
+public struct SeededRandom: RandomNumberGenerator {
     public var state: UInt64
 
     public init(seed: UInt64) {

@@ -10,16 +10,18 @@ import TallyPrefetch
 /// loading the reference kit's clicks.)
 ///
 /// Keys written as one prefix and a fixed count of digits (`C00102664`, `R010678`: the
-/// form of the first such key interned) are numbered by their digits' value instead, in
-/// an array of a few megabytes that stays in the processor's cache, where a hashed table
-/// of 1.7 million customer keys is 64 MB and a cache miss a lookup (see `DigitsForm`).
-/// The array grows with the values met while it stays dense enough (`growByValue`); a
-/// key of the form beyond it goes to the hashed table, and is looked for there when the
-/// array does not hold it. Every key is in one place only.
+/// form of the first such key, if one of the first 64 keys is) are numbered by their
+/// digits' value instead, in an array of 4 bytes a value: 8 MB for the reference kit's
+/// 1.7 million customer keys, where the hashed table was 64 MB (see `DigitsForm`). Their
+/// place is asked for ahead like a hashed slot (see `prefetch`). The array grows with the
+/// values met while it stays dense enough (`growByValue`); a key of the form beyond it
+/// goes to the hashed table, and is looked for there when the array does not hold it.
+/// Every key is in one place only.
 struct KeyInterner: Sendable {
     /// The keys by number.
     private(set) var keys: [String] = []
-    /// The form of keys numbered by value (nil until a key with digits at its end came).
+    /// The form of keys numbered by value (nil until a key with digits at its end came, and
+    /// for good when none of the first `keysThatMaySetTheForm` keys had any).
     private(set) var form: DigitsForm?
     /// By a form key's value: its number + 1 (0: no such key), as long as the largest
     /// value numbered by value needs (a power of two).
@@ -242,8 +244,8 @@ struct KeyInterner: Sendable {
     /// Grows the array by value to hold `value` (a power of two past it), if that keeps
     /// it at least a sixteenth full or within 16 MB: sparse values (order ids 10000001,
     /// 20000001, … of a few hundred thousand orders) would leave it mostly empty. (Within
-    /// 4 MB, a third of the reference kit's customer keys came before the array could
-    /// reach them, and were hashed: interning the clicks took 10% more CPU.)
+    /// 4 MB, the reference kit's customer keys above a million were hashed until enough
+    /// keys had come, and every new key was then looked for in the hashed table too.)
     private mutating func growByValue(toHold value: Int) -> Bool {
         let size = max(1024, 1 << (Int.bitWidth - value.leadingZeroBitCount))
         guard size <= max(1 << 22, 16 * (valued + 1)) else { return false }

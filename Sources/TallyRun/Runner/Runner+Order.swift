@@ -105,7 +105,7 @@ extension Runner {
         // Made as the trace's labelled pairs (unlabelled ones were copied into a second
         // array to relabel them). A referrer's whole credit, the usual case, is one
         // array per referrer, shared by its decisions: a new one for every order was a
-        // tenth of the runner's allocations on the reference kit's medium data.
+        // twelfth of the runner's allocations on the reference kit's medium data.
         let weightTrace: [(referrer: String, weight: String)]
         if !traced {
             weightTrace = []
