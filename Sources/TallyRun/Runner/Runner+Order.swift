@@ -86,9 +86,19 @@ extension Runner {
             }
         }
         if scratch.referrerWeights.contains(where: { !($0 > .zero) }) {
-            let positive = scratch.referrerWeights.indices.filter { scratch.referrerWeights[$0] > .zero }
-            scratch.referrers = positive.map { scratch.referrers[$0] }
-            scratch.referrerWeights = positive.map { scratch.referrerWeights[$0] }
+            // Referrers without weight (last touch: all but the last) taken out in place:
+            // new arrays lost the scratch's room (28,000 allocations on the reference
+            // kit's medium data, and another for the list of those with weight).
+            var kept = 0
+            for index in scratch.referrers.indices where scratch.referrerWeights[index] > .zero {
+                scratch.referrers[kept] = scratch.referrers[index]
+                scratch.referrerWeights[kept] = scratch.referrerWeights[index]
+                kept += 1
+            }
+            while scratch.referrers.count > kept {
+                scratch.referrers.removeLast()
+                scratch.referrerWeights.removeLast()
+            }
         }
         let totalWeight = scratch.referrerWeights.reduce(Weight.zero, +)
         // One referrer takes each amount whole: no split (six arrays per order).
