@@ -221,6 +221,7 @@ final class ReadProblemTests: XCTestCase {
         loader.ledgers.files = file.ledgers.map { loader.display($0.path) }
         loader.ledgers.counts = file.ledgers.map { LedgerCount(file: loader.display($0.path), kind: $0.kind) }
         loader.load(.referrers)
+        let base = loader
         let source = try XCTUnwrap(file.ledgers.first { $0.kind == .clicks })
         let header = "id,at,referrer,customer\n".utf8.count
         // As if the file had been cut when it was longer: its part runs past its end.
@@ -230,6 +231,13 @@ final class ReadProblemTests: XCTestCase {
             "clicks ledger `clicks.csv`: the file ended 40 bytes before the part being read did (it changed while it was read), at line 4; the rows from there on are not in this run",
         ])
         XCTAssertEqual(loader.ledgers.fileProblems.first?.code, "ledger.read")
+        // Read by the core that takes pieces from the end, it is joined with the rest.
+        var front = LedgerLoader(settings: project.settings, project: file)
+        front.ledgers = base.ledgers
+        XCTAssertTrue(front.join(loader, blocks: [0..<loader.ledgers.clicks.count], file: 1, rejectsBefore: base.ledgers.rejects.count,
+                                 problemsBefore: base.ledgers.fileProblems.count))
+        XCTAssertEqual(front.ledgers.fileProblems.map(\.code), ["ledger.read"])
+        XCTAssertEqual(front.ledgers.clicks.map(\.id), ["1", "2"])
         // A part of a file that is gone.
         try FileManager.default.removeItem(at: project.folder.appendingPathComponent("clicks.csv"))
         loader.loadClicks(source, file: 1, piece: ClickSplit.Piece(range: header..<clicks.utf8.count, line: 2, lines: 2), rows: 2)
