@@ -45,4 +45,17 @@ final class DecisionStorageTests: XCTestCase {
         XCTAssertEqual(whole.trace.evidence, "click", "the copy made before slimming keeps the whole trace")
         XCTAssertEqual(slim.amount, whole.amount)
     }
+
+    /// A referrer's whole credit is kept as its id alone (`WeightFacts.whole`), and reads
+    /// as the one pair it stands for; a change to the weights keeps them as listed.
+    func testAWholeCreditReadsAsItsOnePairOfWeight() {
+        var trace = decision().trace
+        trace.weightFacts = .whole(referrer: "R7")
+        XCTAssertEqual(trace.weights.map(\.referrer), ["R7"])
+        XCTAssertEqual(trace.weights.map(\.weight), ["1"])
+        trace.weights.append((referrer: "R8", weight: "1/2"))
+        guard case .listed(let listed) = trace.weightFacts else { return XCTFail("weights changed in place stay a list") }
+        XCTAssertEqual(listed.map(\.referrer), ["R7", "R8"])
+        XCTAssertEqual(listed.map(\.weight), ["1", "1/2"])
+    }
 }

@@ -160,13 +160,44 @@ public struct DecisionTrace: Sendable {
     public var touches: [TouchTrace]
     public var evidence: String
     public var model: String
-    public var weights: [(referrer: String, weight: String)]
+    /// Each credited referrer's weight, in words.
+    public var weights: [(referrer: String, weight: String)] {
+        get {
+            switch weightFacts {
+            case .whole(let referrer): return [(referrer: referrer, weight: WeightFacts.wholeText)]
+            case .listed(let weights): return weights
+            }
+        }
+        set { weightFacts = .listed(newValue) }
+    }
+    /// The weights as facts: renderers word a whole credit in place (see `WeightFacts`).
+    public var weightFacts: WeightFacts
     public var credit: CreditTrace
     public var fraud: [FraudTrace]
     public var rules: [RuleTrace]
     public var adjustments: [AdjustmentTrace]
     /// How a review hold was resolved, with who and where.
     public var resolution: String?
+
+    public init(order: OrderFacts, touches: [TouchTrace], evidence: String, model: String, weights: [(referrer: String, weight: String)],
+                credit: CreditTrace, fraud: [FraudTrace], rules: [RuleTrace], adjustments: [AdjustmentTrace], resolution: String?) {
+        self.init(order: order, touches: touches, evidence: evidence, model: model, weightFacts: .listed(weights), credit: credit,
+                  fraud: fraud, rules: rules, adjustments: adjustments, resolution: resolution)
+    }
+
+    public init(order: OrderFacts, touches: [TouchTrace], evidence: String, model: String, weightFacts: WeightFacts,
+                credit: CreditTrace, fraud: [FraudTrace], rules: [RuleTrace], adjustments: [AdjustmentTrace], resolution: String?) {
+        self.order = order
+        self.touches = touches
+        self.evidence = evidence
+        self.model = model
+        self.weightFacts = weightFacts
+        self.credit = credit
+        self.fraud = fraud
+        self.rules = rules
+        self.adjustments = adjustments
+        self.resolution = resolution
+    }
 
     /// What is kept of a rendered decision's trace (`Decision.slimmed`): the order's
     /// channel and the fraud checks that fired; everything else empty.
@@ -178,6 +209,21 @@ public struct DecisionTrace: Sendable {
                       credit: CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: ""),
                       fraud: fraud, rules: [], adjustments: [], resolution: nil)
     }
+}
+
+/// The credited referrers' weights in a trace.
+public enum WeightFacts: Sendable {
+    /// One referrer takes the whole credit (weight 1): nearly every decision. Its id alone,
+    /// not an array: a shared array per referrer (made once, to spare an allocation per
+    /// decision) was retained for every decision and let go of on the renderer's core,
+    /// a cache miss each time among the twenty thousand referrers of the reference kit's
+    /// large data.
+    case whole(referrer: String)
+    /// Every credited referrer with its weight in words, in order of first touch.
+    case listed([(referrer: String, weight: String)])
+
+    /// The words for the weight of a whole credit.
+    public static let wholeText = "1"
 }
 
 /// The order as the decision saw it.

@@ -113,18 +113,18 @@ extension Runner {
         let modelText = AttributionText.model(plan.attribution.model)
         let traced = traceDetail != .none
         // Made as the trace's labelled pairs (unlabelled ones were copied into a second
-        // array to relabel them). A referrer's whole credit, the usual case, is one
-        // array per referrer, shared by its decisions: a new one for every order was a
-        // twelfth of the runner's allocations on the reference kit's medium data.
-        let weightTrace: [(referrer: String, weight: String)]
+        // array to relabel them). A referrer's whole credit, the usual case, is its id
+        // alone (see `WeightFacts.whole`): an array for every order was a twelfth of the
+        // runner's allocations on the reference kit's medium data.
+        let weightTrace: WeightFacts
         if !traced {
-            weightTrace = []
+            weightTrace = .listed([])
         } else if whole, scratch.referrerWeights[0] == .one {
-            weightTrace = wholeCreditWeights(scratch.referrers[0])
+            weightTrace = .whole(referrer: referrerIDs[Int(scratch.referrers[0])])
         } else {
-            weightTrace = zip(scratch.referrers, scratch.referrerWeights).map { pair -> (referrer: String, weight: String) in
+            weightTrace = .listed(zip(scratch.referrers, scratch.referrerWeights).map { pair -> (referrer: String, weight: String) in
                 (referrer: referrerIDs[Int(pair.0)], weight: pair.1.text)
-            }
+            })
         }
         if traceDetail == .decisive {
             // Only the touches that earned credit, and those a touch check rejected.
@@ -170,7 +170,7 @@ extension Runner {
                 order: order.id, referrer: referrerID, referrerIndex: referrerIndex,
                 orderAt: order.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
                 reason: nil, lines: [],
-                trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weights: weightTrace,
+                trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weightFacts: weightTrace,
                                      credit: creditTrace, fraud: fraud, rules: [], adjustments: [], resolution: nil))
             if case .reject(let reason) = verdict {
                 decision.status = .rejected
@@ -251,16 +251,6 @@ extension Runner {
     }
 
     func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: plan.currency.minorUnits) }
-
-    /// The weights of a trace where `referrer` takes the whole credit, made once per
-    /// referrer (see `process`).
-    mutating func wholeCreditWeights(_ referrer: Int32) -> [(referrer: String, weight: String)] {
-        let slot = Int(referrer)
-        if let known = wholeWeights[slot] { return known }
-        let weights = [(referrer: referrerIDs[slot], weight: Weight.one.text)]
-        wholeWeights[slot] = weights
-        return weights
-    }
 
     mutating func recordOrderAggregates(_ order: Order, _ view: OrderView) {
         guard plan.aggregates.contains(where: { $0.events == .orders }) else { return }

@@ -98,8 +98,6 @@ public struct Runner {
     let evidenceRanking: [Touch.Evidence?]
     /// Rates that depend on the referrer alone, once worked out.
     var referrerRates: ReferrerRates
-    /// By referrer index: a trace's weights when the referrer takes the whole credit.
-    var wholeWeights: [[(referrer: String, weight: String)]?]
     /// By evidence rank: the words for a touch of weaker evidence (see `prioritise`).
     let weakerEvidenceTexts: [String]
 
@@ -146,7 +144,6 @@ public struct Runner {
         self.ruleNames = plan.rules.map { RuleNames(rule: $0.id, title: $0.title, location: $0.location) }
         self.referrerIDs = ledgers.referrers.map(\.id)
         self.referrerKindRules = Array(repeating: nil, count: ledgers.referrers.count)
-        self.wholeWeights = Array(repeating: nil, count: ledgers.referrers.count)
         self.weakerEvidenceTexts = plan.attribution.evidence.map { "weaker evidence: `\($0)` is present and ranks higher" }
         self.evidenceRanking = plan.attribution.evidence.map(Touch.Evidence.init(rawValue:))
         self.referrerRates = ReferrerRates(plan: plan, referrers: ledgers.referrers.count)
