@@ -92,7 +92,7 @@ final class PlainClickRowsTests: XCTestCase {
                 let bytes = Array(line.utf8)
                 let delimiters = bytes.indices.filter { bytes[$0] == 44 }
                 let found = bytes.withUnsafeBufferPointer { text in
-                    at.withUnsafeBufferPointer { filter.check(line: text, delimiters: delimiters, line: row, at: $0) }
+                    at.withUnsafeBufferPointer { at in delimiters.withUnsafeBufferPointer { filter.check(line: text, delimiters: $0, line: row, at: at) } }
                 }
                 XCTAssertEqual(found, earlier[line], "second \(second), row \(row)")
                 if earlier[line] == nil { earlier[line] = row }

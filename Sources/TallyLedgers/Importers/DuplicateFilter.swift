@@ -66,7 +66,7 @@ struct DuplicateFilter {
     }
 
     /// The same for a plain line (no quote, split at `delimiters`) and its `at` bytes.
-    mutating func check(line text: UnsafeBufferPointer<UInt8>, delimiters: [Int], line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
+    mutating func check(line text: UnsafeBufferPointer<UInt8>, delimiters: UnsafeBufferPointer<Int>, line: Int, at: UnsafeBufferPointer<UInt8>) -> Int? {
         if keepAll || at.isEmpty { return remember(DuplicateFilter.key(text, delimiters), line: line) }
         if startGroup(at: at) { return check(line: text, delimiters: delimiters, line: line, at: at) }
         // Rows of one timestamp are told apart by a hash before their bytes once there
@@ -179,13 +179,13 @@ struct DuplicateFilter {
         arena.withUnsafeBufferPointer { bytes in
             let text = UnsafeBufferPointer(rebasing: bytes[entry.start..<entry.start + entry.count])
             let delimiters = text.indices.filter { text[$0] == delimiter }
-            return DuplicateFilter.key(text, delimiters)
+            return delimiters.withUnsafeBufferPointer { DuplicateFilter.key(text, $0) }
         }
     }
 
     /// The key of a plain line split at `delimiters`: its fields back to back, then the
     /// end of each (as the general path keys its rows).
-    static func key(_ text: UnsafeBufferPointer<UInt8>, _ delimiters: [Int]) -> [UInt8] {
+    static func key(_ text: UnsafeBufferPointer<UInt8>, _ delimiters: UnsafeBufferPointer<Int>) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(text.count + delimiters.count + 1)
         var start = 0

@@ -170,7 +170,7 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// For a field that `Text.isInterned`, `codes` holds its number (see `code(of:bytes:)`)
     /// and its text is not read.
     mutating func append(at instant: Timestamp, referrer: Int32, customer: Int32, id: UnsafeBufferPointer<UInt8>, source: RowReference,
-                         texts: [String], codes: [Int32]) {
+                         texts: UnsafeBufferPointer<String>, codes: UnsafeBufferPointer<Int32>) {
         at.append(instant.secondsSinceEpoch)
         referrers.append(referrer)
         customerIndexes.append(customer)
