@@ -209,8 +209,9 @@ final class ReadProblemTests: XCTestCase {
         XCTAssertEqual(cutReader.readProblem, "reading stopped at line 2: Input/output error")
     }
 
-    /// The loader reports a part of a clicks file that could not be read whole as an
-    /// error on the ledger's line of tally.yaml, and keeps the rows it read.
+    /// A piece of a clicks file that could not be read to its end (the file changed while
+    /// it was read), or not at all, makes the loader read the file again whole: the pieces
+    /// are not joined, and the whole read says what is wrong with the file as it is.
     func testTheLoaderReportsAPartThatCouldNotBeRead() throws {
         let clicks = "id,at,referrer,customer\n1,2026-03-01T10:00:00Z,R1,a\n2,2026-03-01T11:00:00Z,R2,b\n"
         let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks],
@@ -224,24 +225,23 @@ final class ReadProblemTests: XCTestCase {
         let base = loader
         let source = try XCTUnwrap(file.ledgers.first { $0.kind == .clicks })
         let header = "id,at,referrer,customer\n".utf8.count
+        // Read whole, a piece gives the line after it.
+        var clean = base
+        XCTAssertEqual(clean.loadClicks(source, file: 1, range: header..<clicks.utf8.count, line: 2, rows: 4), 4)
+        XCTAssertFalse(clean.clickPieceUnread)
         // As if the file had been cut when it was longer: its part runs past its end.
-        loader.loadClicks(source, file: 1, piece: ClickSplit.Piece(range: header..<(clicks.utf8.count + 40), line: 2, lines: 4), rows: 4)
-        XCTAssertEqual(loader.ledgers.clicks.map(\.id), ["1", "2"])
-        XCTAssertEqual(loader.ledgers.fileProblems.map(\.message), [
-            "clicks ledger `clicks.csv`: the file ended 40 bytes before the part being read did (it changed while it was read), at line 4; the rows from there on are not in this run",
-        ])
-        XCTAssertEqual(loader.ledgers.fileProblems.first?.code, "ledger.read")
-        // Read by the core that takes pieces from the end, it is joined with the rest.
+        XCTAssertNil(loader.loadClicks(source, file: 1, range: header..<(clicks.utf8.count + 40), line: 2, rows: 4))
+        XCTAssertTrue(loader.clickPieceUnread)
+        XCTAssertEqual(loader.ledgers.fileProblems.map(\.message), [], "the whole read reports the file's problems")
         var front = LedgerLoader(settings: project.settings, project: file)
         front.ledgers = base.ledgers
-        XCTAssertTrue(front.join(loader, blocks: [0..<loader.ledgers.clicks.count], file: 1, rejectsBefore: base.ledgers.rejects.count,
-                                 problemsBefore: base.ledgers.fileProblems.count))
-        XCTAssertEqual(front.ledgers.fileProblems.map(\.code), ["ledger.read"])
-        XCTAssertEqual(front.ledgers.clicks.map(\.id), ["1", "2"])
+        XCTAssertFalse(front.join(loader, pieces: [LedgerLoader.EndPiece(clicks: 0..<loader.ledgers.clicks.count, rejects: 0..<0, lineEnds: 2)],
+                                  from: 2, file: 1, rejectsBefore: base.ledgers.rejects.count, problemsBefore: base.ledgers.fileProblems.count),
+                       "a piece that could not be read is not joined: the file is read again whole")
         // A part of a file that is gone.
+        var gone = base
         try FileManager.default.removeItem(at: project.folder.appendingPathComponent("clicks.csv"))
-        loader.loadClicks(source, file: 1, piece: ClickSplit.Piece(range: header..<clicks.utf8.count, line: 2, lines: 2), rows: 2)
-        XCTAssertEqual(loader.ledgers.fileProblems.last?.message,
-                       "clicks ledger `clicks.csv`: lines 2-3 could not be read (the file changed or went away while it was read); they are not in this run")
+        XCTAssertNil(gone.loadClicks(source, file: 1, range: header..<clicks.utf8.count, line: 2, rows: 2))
+        XCTAssertTrue(gone.clickPieceUnread)
     }
 }

@@ -207,6 +207,14 @@ final class KeyStorageTests: XCTestCase {
                 expected += plain[block]
             }
             XCTAssertEqual((0..<joined.count).map { joined[$0] }, expected)
+            // Moved on by an offset a block (pieces numbered as if each started the file).
+            var moved = ClickLines(), movedExpected: [Int32] = []
+            for block in blocks {
+                let offset = random.below(1000)
+                moved.append(contentsOf: lines, range: block, offset: offset)
+                movedExpected += plain[block].map { $0 + Int32(offset) }
+            }
+            XCTAssertEqual((0..<moved.count).map { moved[$0] }, movedExpected)
             var order = Array(plain.indices)
             for index in order.indices.reversed() { order.swapAt(index, random.below(index + 1)) }
             let permuted = lines.permuted(by: order)

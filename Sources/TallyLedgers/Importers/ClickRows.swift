@@ -103,7 +103,7 @@ extension RowImporter {
                     }
                 }
                 if let earlier = duplicates.check(line: text, delimiters: delimiters, line: line, at: atBytes) {
-                    loader.reject(file, line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
+                    loader.reject(file, line, column: "", value: "", reason: Reject.exactDuplicate(of: earlier), duplicate: true, of: earlier)
                     return false
                 }
                 clicks.append(at: at, referrer: referrer, customer: clicks.internCustomer(customerBytes), id: id,

@@ -46,6 +46,10 @@ public struct LedgerLoader {
     var unverifiedTokens = 0
     /// Set when a clicks file turned out not to be in time order.
     var clicksOutOfOrder = false
+    /// Set when a piece of a clicks file could not be read as a piece: it could not be
+    /// opened or read to its end (the file changed meanwhile, or a read failed), or it
+    /// holds a quote. The file is then read again whole, which reports what is wrong.
+    var clickPieceUnread = false
     /// The referrers' ids numbered by their bytes for the clicks' fast path (see
     /// `importClickRows`), made once: a clicks file read in 32 pieces numbered all twenty
     /// thousand of the reference kit's referrers again for every piece.
@@ -85,9 +89,9 @@ public struct LedgerLoader {
         let clicks = Box(self)
         let secondHalf = Box(self)
         let others = Box(self)
-        // Where to cut the clicks is found on the clicks' core while the orders load (it
-        // reads the whole file: up to a second on the reference kit's large data); the
-        // orders' core waits for it before it takes pieces from the file's end.
+        // Where to cut the clicks is found on the clicks' core while the orders load (a
+        // few windows of the file, see `ClickSplit`); the orders' core waits for it before
+        // it takes pieces from the file's end.
         let cut = SplitDecision()
         DispatchQueue.concurrentPerform(iterations: 3) { part in
             let start = DispatchTime.now().uptimeNanoseconds
@@ -100,10 +104,15 @@ public struct LedgerLoader {
                 let loading = DispatchTime.now().uptimeNanoseconds
                 if let split = cut.value, let claims = cut.claims {
                     // The pieces from the start, in order, into one table sized for every
-                    // piece: the other core's are then appended in place.
+                    // piece: the other core's are then appended in place. Each starts on
+                    // the line the one before ended on.
+                    var line = ClickSplit.firstLine
                     while let piece = claims.front(customersSoFar: clicks.value.ledgers.clicks.customerCount) {
-                        clicks.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
+                        guard let next = clicks.value.loadClicks(split.source, file: split.file, range: split.at.pieces[piece], line: line,
+                                                                 rows: split.at.estimatedRows) else { break }
+                        line = next
                     }
+                    cut.frontEnd = line
                 }
                 else { clicks.value.load(.clicks) }
                 lap("clicks" + (cut.value == nil ? "" : " (from the start)"), since: loading)
@@ -124,10 +133,15 @@ public struct LedgerLoader {
                 // start (the reference kit's large data: 64 MB zeroed less than growing
                 // from empty, 0.15 s of CPU).
                 secondHalf.value.ledgers.clicks.reserveCustomers(claims.customersFromFront)
+                // Their lines are not known until the pieces before them are counted: each
+                // is numbered as if it started the file, and renumbered when joined.
                 while let piece = claims.back() {
-                    let before = secondHalf.value.ledgers.clicks.count
-                    secondHalf.value.loadClicks(split.source, file: split.file, piece: split.at.pieces[piece], rows: split.at.lines)
-                    cut.endBlocks.insert(before..<secondHalf.value.ledgers.clicks.count, at: 0)
+                    let before = secondHalf.value.ledgers.clicks.count, rejectsBefore = secondHalf.value.ledgers.rejects.count
+                    guard let next = secondHalf.value.loadClicks(split.source, file: split.file, range: split.at.pieces[piece],
+                                                                 line: ClickSplit.firstLine, rows: split.at.estimatedRows) else { break }
+                    cut.endPieces.insert(EndPiece(clicks: before..<secondHalf.value.ledgers.clicks.count,
+                                                  rejects: rejectsBefore..<secondHalf.value.ledgers.rejects.count,
+                                                  lineEnds: next - ClickSplit.firstLine), at: 0)
                 }
                 lap("clicks (from the end)", since: start)
             }
@@ -140,9 +154,10 @@ public struct LedgerLoader {
         self = others.take(leaving: base)
         var clickLoader = clicks.take(leaving: base)
         if let split {
-            if !clickLoader.join(secondHalf.take(leaving: base), blocks: cut.endBlocks, file: split.file, rejectsBefore: rejectsBefore,
-                                   problemsBefore: problemsBefore) {
-                // Not in time order: duplicates can only be found over the whole file.
+            if !clickLoader.join(secondHalf.take(leaving: base), pieces: cut.endPieces, from: cut.frontEnd, file: split.file,
+                                 rejectsBefore: rejectsBefore, problemsBefore: problemsBefore) {
+                // Not in time order (duplicates can only be found over the whole file), or a
+                // piece that could not be read as a piece.
                 clickLoader = base
                 clickLoader.load(.clicks)
             }
@@ -180,9 +195,12 @@ public struct LedgerLoader {
     final class SplitDecision: @unchecked Sendable {
         var value: (source: LedgerSource, file: Int, at: ClickSplit)?
         var claims: PieceClaims?
-        /// Where the pieces read from the end lie in their table, in file order (touched
-        /// by their thread only, and after the loading).
-        var endBlocks: [Range<Int>] = []
+        /// The pieces read from the end, in file order (touched by their thread only, and
+        /// after the loading).
+        var endPieces: [EndPiece] = []
+        /// The line after the pieces read from the start: where the first of the others
+        /// starts (set by the clicks' thread, read after the loading).
+        var frontEnd = ClickSplit.firstLine
         let ready = DispatchSemaphore(value: 0)
     }
 
@@ -267,8 +285,11 @@ public struct LedgerLoader {
     }
 
     /// Rejects a row and counts it.
-    mutating func reject(_ file: Int, _ line: Int, column: String, value: String, reason: String, duplicate: Bool = false) {
-        ledgers.rejects.append(Reject(file: ledgers.files[file], line: line, column: column, value: value, reason: reason))
+    /// `of`: for an exact duplicate, the line of the row it repeats.
+    mutating func reject(_ file: Int, _ line: Int, column: String, value: String, reason: String, duplicate: Bool = false, of earlier: Int? = nil) {
+        var reject = Reject(file: ledgers.files[file], line: line, column: column, value: value, reason: reason)
+        reject.duplicateOf = earlier
+        ledgers.rejects.append(reject)
         ledgers.counts[file].rejected += 1
         if duplicate { ledgers.counts[file].duplicates += 1 }
     }
@@ -312,7 +333,12 @@ public struct LedgerLoader {
         importRows(of: table, source: source, file: file)
     }
 
-    private mutating func importRows(of table: LedgerTable, source: LedgerSource, file: Int) {
+    /// Reads `table`'s rows. `asPiece`: the table reads a piece of a clicks file, whose read
+    /// problem is not reported but returned (the file is then read again whole), with
+    /// whether a quote was met and the line after the piece.
+    @discardableResult
+    private mutating func importRows(of table: LedgerTable, source: LedgerSource, file: Int,
+                                     asPiece: Bool = false) -> (problem: String?, sawQuote: Bool, nextLine: Int)? {
         var importer = RowImporter(loader: self, file: file, table: table, source: source)
         // Let go of our references so the importer's arrays are unique: appending to a
         // shared array would copy it on every row.
@@ -331,12 +357,17 @@ public struct LedgerLoader {
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
         }
         importer.importRows()
+        if asPiece {
+            self = importer.loader
+            return importer.table.nextLine.map { (importer.table.readProblem, importer.table.sawQuote, $0) }
+        }
         if let problem = importer.table.readProblem {
             importer.loader.ledgers.fileProblems.append(.error(
                 "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem); the rows from there on are not in this run",
                 at: source.span, help: "check the disk or the network share the file is on, or copy the file elsewhere, then run again"))
         }
         self = importer.loader
+        return nil
     }
 
     /// Where to cut the project's clicks file into pieces read on two cores, if it is one
@@ -350,33 +381,64 @@ public struct LedgerLoader {
         return (source, file, split)
     }
 
-    /// Reads the rows of one piece of a clicks file into the click table, whose columns
-    /// are sized for `rows` clicks.
-    mutating func loadClicks(_ source: LedgerSource, file: Int, piece: ClickSplit.Piece, rows: Int) {
+    /// Reads the rows of one piece of a clicks file, which starts on line `line`, into the
+    /// click table, whose columns are sized for `rows` clicks. Returns the line after the
+    /// piece, or nil (with `clickPieceUnread` set, see there) when the piece could not be
+    /// read as a piece.
+    mutating func loadClicks(_ source: LedgerSource, file: Int, range: Range<Int>, line: Int, rows: Int) -> Int? {
         guard let whole = try? table(source),
-              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: piece.range, line: piece.line) else {
+              let part = whole.reading(path: source.path, delimiter: source.format == .csv ? 44 : 9, range: range, line: line) else {
             // Its header was read a moment ago: the file went away or changed meanwhile.
-            ledgers.fileProblems.append(.error(
-                "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: lines \(piece.line)-\(piece.line + piece.lines - 1) could not be read (the file changed or went away while it was read); they are not in this run",
-                at: source.span, help: "run again once the file is in place and no longer being written"))
-            return
+            clickPieceUnread = true
+            return nil
         }
         ledgers.clicks.reserveCapacity(rows)
-        importRows(of: part, source: source, file: file)
+        let read = importRows(of: part, source: source, file: file, asPiece: true)
+        guard let read, read.problem == nil, !read.sawQuote else {
+            clickPieceUnread = true
+            return nil
+        }
+        return read.nextLine
     }
 
-    /// Takes in the pieces of a clicks file read from its end (`blocks`: where each lies
-    /// in `second`'s table, in file order); false (and nothing taken) when any piece was
-    /// not in time order.
-    mutating func join(_ second: LedgerLoader, blocks: [Range<Int>], file: Int, rejectsBefore: Int, problemsBefore: Int) -> Bool {
-        guard !clicksOutOfOrder, !second.clicksOutOfOrder else { return false }
-        ledgers.clicks.append(contentsOf: second.ledgers.clicks, blocks: blocks)
+    /// A piece of a clicks file read from its end: where its clicks and rejects lie in
+    /// that core's tables, and how many line ends it holds (blank lines too).
+    struct EndPiece: Sendable {
+        var clicks: Range<Int>
+        var rejects: Range<Int>
+        var lineEnds: Int
+    }
+
+    /// Takes in the pieces of a clicks file read from its end (`pieces`, in file order; the
+    /// first starts on line `line`), numbering their rows' lines now that the lines before
+    /// them are known; false (and nothing taken) when any piece was not in time order or
+    /// could not be read as a piece.
+    mutating func join(_ second: LedgerLoader, pieces: [EndPiece], from line: Int, file: Int, rejectsBefore: Int, problemsBefore: Int) -> Bool {
+        guard !clicksOutOfOrder, !second.clicksOutOfOrder, !clickPieceUnread, !second.clickPieceUnread else { return false }
+        // Each piece was numbered as if it started on `ClickSplit.firstLine`.
+        var offsets: [Int] = []
+        var start = line
+        for piece in pieces {
+            offsets.append(start - ClickSplit.firstLine)
+            start += piece.lineEnds
+        }
+        ledgers.clicks.append(contentsOf: second.ledgers.clicks, blocks: zip(pieces, offsets).map { (rows: $0.clicks, lineOffset: $1) })
         let other = second.ledgers.counts[file]
         ledgers.counts[file].read += other.read
         ledgers.counts[file].accepted += other.accepted
         ledgers.counts[file].rejected += other.rejected
         ledgers.counts[file].duplicates += other.duplicates
-        ledgers.rejects += second.ledgers.rejects[rejectsBefore...]
+        var rejects = second.ledgers.rejects
+        for (piece, offset) in zip(pieces, offsets) {
+            for index in piece.rejects {
+                rejects[index].line += offset
+                if let earlier = rejects[index].duplicateOf {
+                    rejects[index].duplicateOf = earlier + offset
+                    rejects[index].reason = Reject.exactDuplicate(of: earlier + offset)
+                }
+            }
+        }
+        ledgers.rejects += rejects[rejectsBefore...]
         ledgers.fileProblems += second.ledgers.fileProblems[problemsBefore...]
         unverifiedTokens += second.unverifiedTokens
         return true

@@ -82,7 +82,7 @@ struct RowImporter {
         }
         let fields = Fields(row: row, slot: slot, columns: table.columnNames)
         if source.kind != .orders, let earlier = duplicates.check(row.raw, line: row.line, at: fields["at"]) {
-            loader.reject(file, row.line, column: "", value: "", reason: "exact duplicate of line \(earlier), skipped", duplicate: true)
+            loader.reject(file, row.line, column: "", value: "", reason: Reject.exactDuplicate(of: earlier), duplicate: true, of: earlier)
             return
         }
         do {

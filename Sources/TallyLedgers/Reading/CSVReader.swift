@@ -81,6 +81,11 @@ public struct CSVReader {
     /// read before it stand; the loader reports it (a read error used to end the file
     /// quietly, leaving its other rows out of the run unnoticed).
     public private(set) var readProblem: String?
+    /// Whether a quote was met: a file read in parts must then be read whole, since a
+    /// quoted field may hold a line end where the file was cut (see `ClickSplit`).
+    private(set) var sawQuote = false
+    /// The line the next row starts on (after the last, one past the file's line ends).
+    var nextLine: Int { line }
     /// Reads up to `count` bytes at `into` from the open file (nil on a read error, with
     /// `errno` set); the system's read, or a stand-in in tests.
     var readBytes: (_ descriptor: Int32, _ into: UnsafeMutableRawPointer, _ count: Int) -> Int? = { FileBytes.read($0, into: $1, count: $2) }
@@ -250,7 +255,10 @@ public struct CSVReader {
                 if position > 0 || buffer.count < CSVReader.chunkSize * 4, refill() { continue }
                 return nil
             }
-            if hasQuote { return nil }
+            if hasQuote {
+                sawQuote = true
+                return nil
+            }
             var end = newline
             if end > start, buffer[end - 1] == 13 { end -= 1 }
             let number = line
@@ -355,6 +363,7 @@ public struct CSVReader {
                 row.ends.append(row.bytes.count)
                 return
             case quote:
+                sawQuote = true
                 if fieldStart {
                     inQuotes = true
                     quotedField = true

@@ -131,6 +131,18 @@ extension LedgerTable {
 
     /// Why reading stopped before the end of the file, if it did (a read error, or a
     /// part of the file that ended early): the rows after it were not read.
+    /// Whether the CSV reader met a quote (see `CSVReader.sawQuote`).
+    var sawQuote: Bool {
+        if case .csv(let csv) = reader { return csv.sawQuote }
+        return false
+    }
+
+    /// The line the CSV reader's next row starts on (see `CSVReader.nextLine`).
+    var nextLine: Int? {
+        if case .csv(let csv) = reader { return csv.nextLine }
+        return nil
+    }
+
     var readProblem: String? {
         switch reader {
         case .csv(let csv): return csv.readProblem

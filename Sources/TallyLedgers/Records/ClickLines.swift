@@ -31,8 +31,8 @@ struct ClickLines: Sendable {
         count += 1
     }
 
-    /// Appends the lines of `other`'s clicks in `range`.
-    mutating func append(contentsOf other: ClickLines, range: Range<Int>) {
+    /// Appends the lines of `other`'s clicks in `range`, each moved on by `offset`.
+    mutating func append(contentsOf other: ClickLines, range: Range<Int>, offset: Int = 0) {
         guard !range.isEmpty else { return }
         // Run by run: the part of each of `other`'s runs inside `range`.
         for run in other.starts.indices {
@@ -40,7 +40,7 @@ struct ClickLines: Sendable {
             let runEnd = run + 1 < other.starts.count ? Int(other.starts[run + 1]) : other.count
             let from = max(runStart, range.lowerBound), to = min(runEnd, range.upperBound)
             guard from < to else { continue }
-            let line = other.firstLines[run] + Int32(truncatingIfNeeded: from - runStart)
+            let line = other.firstLines[run] + Int32(truncatingIfNeeded: from - runStart + offset)
             append(line)
             count += to - from - 1
         }

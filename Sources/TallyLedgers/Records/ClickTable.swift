@@ -224,9 +224,10 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     }
 
     /// Appends the clicks of another table (the pieces of a file read from its end),
-    /// numbering its customer keys in this table: the rows in each of `blocks`, in turn.
-    mutating func append(contentsOf other: ClickTable, blocks: [Range<Int>]) {
-        let added = blocks.reduce(0) { $0 + $1.count }
+    /// numbering its customer keys in this table: the rows in each of `blocks`, in turn,
+    /// their lines moved on by the block's `lineOffset`.
+    mutating func append(contentsOf other: ClickTable, blocks: [(rows: Range<Int>, lineOffset: Int)]) {
+        let added = blocks.reduce(0) { $0 + $1.rows.count }
         // Each column sized once for both parts: appending to a full array copied this
         // part again before adding the other. (Nothing to do when this part was sized for
         // both before it was read.)
@@ -251,13 +252,13 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         let valueNumbers = texts.indices.map { column in
             kept[column] && Text.allCases[column].isInterned ? other.values[column].keys.map { values[column].intern($0) } : []
         }
-        for block in blocks {
+        for (block, lineOffset) in blocks {
             at += other.at[block]
             referrers += other.referrers[block]
             customerIndexes += other.customerIndexes[block].map { renumber[Int($0)] }
             ids.append(contentsOf: other.ids, range: block)
             files.append(contentsOf: other.files, range: block)
-            lines.append(contentsOf: other.lines, range: block)
+            lines.append(contentsOf: other.lines, range: block, offset: lineOffset)
             for column in texts.indices where kept[column] {
                 if Text.allCases[column].isInterned {
                     codes[column] += other.codes[column][block].map { valueNumbers[column][Int($0)] }

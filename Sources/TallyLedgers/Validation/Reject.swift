@@ -8,6 +8,13 @@ public struct Reject: Sendable, Equatable {
     public var column: String
     public var value: String
     public var reason: String
+    /// For an exact duplicate row: the line of the row it repeats (the reason names it).
+    /// Kept as a number so the rows of a clicks file read in pieces from its end can be
+    /// renumbered once the lines before them are counted (see `LedgerLoader.join`).
+    var duplicateOf: Int?
+
+    /// The reason for an exact duplicate of the row on line `earlier`.
+    static func exactDuplicate(of earlier: Int) -> String { "exact duplicate of line \(earlier), skipped" }
 
     public init(file: String, line: Int, column: String, value: String, reason: String) {
         self.file = file
