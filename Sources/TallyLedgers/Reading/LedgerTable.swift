@@ -129,8 +129,6 @@ extension LedgerTable {
     /// Puts back a reader taken with `takeCSVReader()`.
     mutating func restore(_ csv: CSVReader) { reader = .csv(csv) }
 
-    /// Why reading stopped before the end of the file, if it did (a read error, or a
-    /// part of the file that ended early): the rows after it were not read.
     /// Whether the CSV reader met a quote (see `CSVReader.sawQuote`).
     var sawQuote: Bool {
         if case .csv(let csv) = reader { return csv.sawQuote }
@@ -143,6 +141,8 @@ extension LedgerTable {
         return nil
     }
 
+    /// Why reading stopped before the end of the file, if it did (a read error, or a
+    /// part of the file that ended early): the rows after it were not read.
     var readProblem: String? {
         switch reader {
         case .csv(let csv): return csv.readProblem
