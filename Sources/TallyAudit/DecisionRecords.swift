@@ -318,9 +318,15 @@ public struct DecisionLog: Sendable {
             if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
             if let by = rule.replacedBy { out.string("replaced_by", by) }
             if let amount = rule.amount { out.money("amount", amount, digits: digits) }
-            if !rule.payments.isEmpty {
+            switch rule.paymentFacts {
+            case .none: break
+            case .one(let payment):
                 out.beginArray("arithmetic")
-                for payment in rule.payments { out.payment(nil, payment) }
+                out.payment(nil, payment)
+                out.endArray()
+            case .listed(let payments):
+                out.beginArray("arithmetic")
+                for payment in payments { out.payment(nil, payment) }
                 out.endArray()
             }
             out.endObject()

@@ -58,4 +58,24 @@ final class DecisionStorageTests: XCTestCase {
         XCTAssertEqual(listed.map(\.referrer), ["R7", "R8"])
         XCTAssertEqual(listed.map(\.weight), ["1", "1/2"])
     }
+
+    /// A rule's pay clauses are kept without an array while there is one (`PaymentFacts`),
+    /// and read as the list they stand for however many there are.
+    func testPayClausesReadAsTheirListWhateverTheirCount() {
+        let names = RuleNames(rule: "r", title: "R", location: "p.tally:1")
+        var trace = RuleTrace(names: names, outcome: .paid, failed: nil, label: nil, saw: [], replacedBy: nil, amount: 5, paymentFacts: .none)
+        XCTAssertTrue(trace.payments.isEmpty)
+        let clauses = (1...3).map { PaymentArithmetic.fixed(payment: "pay \($0) USD", amount: Int64($0 * 100), digits: 2) }
+        trace.paymentFacts.append(clauses[0])
+        guard case .one = trace.paymentFacts else { return XCTFail("one clause is kept inline") }
+        XCTAssertEqual(trace.arithmetic, ["pay 1 USD: 1.00"])
+        trace.paymentFacts.append(clauses[1])
+        trace.paymentFacts.append(clauses[2])
+        XCTAssertEqual(trace.payments, clauses)
+        trace.payments = [clauses[2]]
+        guard case .one(let only) = trace.paymentFacts else { return XCTFail("a list of one is kept inline") }
+        XCTAssertEqual(only, clauses[2])
+        trace.arithmetic = []
+        guard case .none = trace.paymentFacts else { return XCTFail("no clause") }
+    }
 }

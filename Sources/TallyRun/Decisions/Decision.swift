@@ -386,7 +386,48 @@ public struct RuleTrace: Sendable {
         set { payments = newValue.map(PaymentArithmetic.words) }
     }
     /// The arithmetic of each pay clause as facts: renderers word rates in place.
-    public var payments: [PaymentArithmetic]
+    public var payments: [PaymentArithmetic] {
+        get {
+            switch paymentFacts {
+            case .none: return []
+            case .one(let payment): return [payment]
+            case .listed(let payments): return payments
+            }
+        }
+        set { paymentFacts = PaymentFacts(newValue) }
+    }
+    /// The same, kept without an array for the usual single pay clause (see `PaymentFacts`).
+    public var paymentFacts: PaymentFacts
+}
+
+/// The arithmetic of a rule's pay clauses in its trace. A rule with one pay clause (nearly
+/// every paid rule) holds it inline: an array of one was an allocation for every paid
+/// rule of every decision, and a free when the rendered trace was let go of (two of the
+/// ten allocations a decision on the reference kit's data).
+public enum PaymentFacts: Sendable {
+    case none
+    case one(PaymentArithmetic)
+    case listed([PaymentArithmetic])
+
+    public init(_ payments: [PaymentArithmetic]) {
+        switch payments.count {
+        case 0: self = .none
+        case 1: self = .one(payments[0])
+        default: self = .listed(payments)
+        }
+    }
+
+    /// Adds the next pay clause's arithmetic.
+    public mutating func append(_ payment: PaymentArithmetic) {
+        switch self {
+        case .none: self = .one(payment)
+        case .one(let first): self = .listed([first, payment])
+        case .listed(var payments):
+            self = .none
+            payments.append(payment)
+            self = .listed(payments)
+        }
+    }
 }
 
 /// A rule's id, title and place in the rule files, made once per run and shared by every

@@ -79,7 +79,7 @@ extension Runner {
         let rules = plan.rules
         for index in rules.indices {
             var trace = RuleTrace(names: ruleNames[index], outcome: .paid, failed: nil, label: nil, saw: [],
-                                  replacedBy: nil, amount: nil, payments: [])
+                                  replacedBy: nil, amount: nil, paymentFacts: .none)
             if !kind.candidates[index] {
                 guard full else { continue }
                 trace.outcome = .notMatched
@@ -112,9 +112,8 @@ extension Runner {
                 continue
             }
             var total: Int64 = 0
-            var arithmetic: [PaymentArithmetic] = []
+            var arithmetic = PaymentFacts.none
             let payments = rules[index].payments
-            if traced { arithmetic.reserveCapacity(payments.count) }
             for place in payments.indices {
                 let (amount, facts) = pay(payments[place], &scope, rule: index, place: place, decision: decision, readings: readings)
                 total += amount
@@ -125,7 +124,7 @@ extension Runner {
             matchedCount += 1
             guard traced else { continue }
             trace.amount = total
-            trace.payments = arithmetic
+            trace.paymentFacts = arithmetic
             scratch.traceOf[index] = traces.count
             traces.append(trace)
         }
