@@ -212,7 +212,7 @@ final class ReadProblemTests: XCTestCase {
     /// A piece of a clicks file that could not be read to its end (the file changed while
     /// it was read), or not at all, makes the loader read the file again whole: the pieces
     /// are not joined, and the whole read says what is wrong with the file as it is.
-    func testTheLoaderReportsAPartThatCouldNotBeRead() throws {
+    func testAPartThatCouldNotBeReadHasTheFileReadWhole() throws {
         let clicks = "id,at,referrer,customer\n1,2026-03-01T10:00:00Z,R1,a\n2,2026-03-01T11:00:00Z,R2,b\n"
         let project = try ScratchProject(files: ["referrers.csv": LoaderTests.referrers, "clicks.csv": clicks],
                                          ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")

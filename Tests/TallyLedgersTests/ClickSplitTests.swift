@@ -96,7 +96,18 @@ final class ClickSplitTests: XCTestCase {
                                       ledgers: "  referrers: referrers.csv\n  clicks: clicks.csv\n")
         defer { late.remove() }
         let path = late.folder.appendingPathComponent("clicks.csv").path
-        XCTAssertNotNil(ClickSplit.find(path: path, delimiter: 44, atColumn: 1, minimumSize: 0), "the file is cut: its start has no quote")
+        let cut = try XCTUnwrap(ClickSplit.find(path: path, delimiter: 44, atColumn: 1, minimumSize: 0), "the file is cut: its start has no quote")
+        // The piece holding the quote is not taken as a piece.
+        let file = try XCTUnwrap(ProjectFile.load(late.folder.appendingPathComponent("tally.yaml").path).0)
+        var loader = LedgerLoader(settings: late.settings, project: file)
+        loader.ledgers.files = file.ledgers.map { loader.display($0.path) }
+        loader.ledgers.counts = file.ledgers.map { LedgerCount(file: loader.display($0.path), kind: $0.kind) }
+        loader.load(.referrers)
+        let source = try XCTUnwrap(file.ledgers.first { $0.kind == .clicks })
+        let quoted = try XCTUnwrap(text.utf8.firstIndex(of: 34).map { text.utf8.distance(from: text.utf8.startIndex, to: $0) })
+        let piece = try XCTUnwrap(cut.pieces.first { $0.contains(quoted) })
+        XCTAssertNil(loader.loadClicks(source, file: 1, range: piece, line: 2, rows: cut.estimatedRows))
+        XCTAssertTrue(loader.clickPieceUnread)
         let whole = try load(late, split: false)
         XCTAssertEqual(whole.clicks.first { $0.id == "c35000" }?.channel, "web\nand mail")
         for _ in 0..<3 { assertSame(whole, try load(late, split: true)) }
