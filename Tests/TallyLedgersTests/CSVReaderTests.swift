@@ -238,6 +238,16 @@ final class ReadProblemTests: XCTestCase {
         XCTAssertFalse(front.join(loader, pieces: [LedgerLoader.EndPiece(clicks: 0..<loader.ledgers.clicks.count, rejects: 0..<0, lineEnds: 2)],
                                   from: 2, file: 1, rejectsBefore: base.ledgers.rejects.count, problemsBefore: base.ledgers.fileProblems.count),
                        "a piece that could not be read is not joined: the file is read again whole")
+        // Read otherwise, a table whose reading stops early is reported as an error on the
+        // ledger's line of tally.yaml, and the rows read before it stand.
+        var reported = base
+        let short = try XCTUnwrap(reported.table(source).reading(path: source.path, delimiter: 44, range: header..<(clicks.utf8.count + 40), line: 2))
+        reported.loadRows(of: short, source: source, file: 1)
+        XCTAssertEqual(reported.ledgers.clicks.map(\.id), ["1", "2"])
+        XCTAssertEqual(reported.ledgers.fileProblems.map(\.message), [
+            "clicks ledger `clicks.csv`: the file ended 40 bytes before the part being read did (it changed while it was read), at line 4; the rows from there on are not in this run",
+        ])
+        XCTAssertEqual(reported.ledgers.fileProblems.first?.code, "ledger.read")
         // A part of a file that is gone.
         var gone = base
         try FileManager.default.removeItem(at: project.folder.appendingPathComponent("clicks.csv"))

@@ -330,15 +330,23 @@ public struct LedgerLoader {
         } catch {
             return
         }
-        importRows(of: table, source: source, file: file)
+        loadRows(of: table, source: source, file: file)
     }
 
-    /// Reads `table`'s rows. `asPiece`: the table reads a piece of a clicks file, whose read
-    /// problem is not reported but returned (the file is then read again whole), with
-    /// whether a quote was met and the line after the piece.
-    @discardableResult
-    private mutating func importRows(of table: LedgerTable, source: LedgerSource, file: Int,
-                                     asPiece: Bool = false) -> (problem: String?, sawQuote: Bool, nextLine: Int)? {
+    /// Reads `table`'s rows into the ledgers. A read that stopped early is an error on the
+    /// ledger's line of tally.yaml; the rows read before it stand.
+    mutating func loadRows(of table: LedgerTable, source: LedgerSource, file: Int) {
+        let read = importRows(of: table, source: source, file: file)
+        if let problem = read.readProblem {
+            ledgers.fileProblems.append(.error(
+                "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem); the rows from there on are not in this run",
+                at: source.span, help: "check the disk or the network share the file is on, or copy the file elsewhere, then run again"))
+        }
+    }
+
+    /// Reads `table`'s rows into the ledgers; returns the table as reading left it (why it
+    /// stopped early, if it did; where it stopped).
+    private mutating func importRows(of table: LedgerTable, source: LedgerSource, file: Int) -> LedgerTable {
         var importer = RowImporter(loader: self, file: file, table: table, source: source)
         // Let go of our references so the importer's arrays are unique: appending to a
         // shared array would copy it on every row.
@@ -357,17 +365,8 @@ public struct LedgerLoader {
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
         }
         importer.importRows()
-        if asPiece {
-            self = importer.loader
-            return importer.table.nextLine.map { (importer.table.readProblem, importer.table.sawQuote, $0) }
-        }
-        if let problem = importer.table.readProblem {
-            importer.loader.ledgers.fileProblems.append(.error(
-                "ledger.read", "\(source.kind.rawValue) ledger `\(display(source.path))`: \(problem); the rows from there on are not in this run",
-                at: source.span, help: "check the disk or the network share the file is on, or copy the file elsewhere, then run again"))
-        }
         self = importer.loader
-        return nil
+        return importer.table
     }
 
     /// Where to cut the project's clicks file into pieces read on two cores, if it is one
@@ -393,12 +392,13 @@ public struct LedgerLoader {
             return nil
         }
         ledgers.clicks.reserveCapacity(rows)
-        let read = importRows(of: part, source: source, file: file, asPiece: true)
-        guard let read, read.problem == nil, !read.sawQuote else {
+        // Its read problem is not reported: the file is then read again whole, which does.
+        let read = importRows(of: part, source: source, file: file)
+        guard read.readProblem == nil, !read.sawQuote, let next = read.nextLine else {
             clickPieceUnread = true
             return nil
         }
-        return read.nextLine
+        return next
     }
 
     /// A piece of a clicks file read from its end: where its clicks and rejects lie in
