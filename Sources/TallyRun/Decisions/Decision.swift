@@ -223,7 +223,7 @@ public enum WeightFacts: Sendable {
     case listed([(referrer: String, weight: String)])
 
     /// The words for the weight of a whole credit.
-    public static let wholeText = "1"
+    public static let wholeText = Weight.one.text
 }
 
 /// The order as the decision saw it.
