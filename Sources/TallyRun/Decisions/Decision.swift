@@ -409,6 +409,7 @@ public enum PaymentFacts: Sendable {
     case one(PaymentArithmetic)
     case listed([PaymentArithmetic])
 
+    /// The facts of `payments`: inline when there is one.
     public init(_ payments: [PaymentArithmetic]) {
         switch payments.count {
         case 0: self = .none
