@@ -358,8 +358,7 @@ public struct LedgerLoader {
             // again (a seventh of loading the reference kit's orders). Pages reserved
             // beyond the rows are never touched, so they cost no memory; the estimate is
             // capped so that a huge file does not ask for more address space than a
-            // machine has (beyond 8 million rows the arrays grow as before). On huge
-            // pages: see `HugePages.reserve`.
+            // machine has (beyond 8 million rows the arrays grow as before).
             let rows = min(size / 48, 8_000_000)
             HugePages.reserve(&importer.loader.ledgers.orders, capacity: importer.loader.ledgers.orders.count + rows)
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)

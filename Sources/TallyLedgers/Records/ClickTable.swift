@@ -269,12 +269,11 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         }
     }
 
-    /// Sizes every column for `total` clicks, on huge pages where they are offered. A
-    /// table sized before it is read fills its columns in place: grown by doubling, each
-    /// column was copied into new memory again and again, and on this project's VM a page
-    /// touched for the first time costs about 8 µs (10 million clicks: about 1 s of page
-    /// faults and copies less, see `LedgerLoader.loadClicks`). Capacity that is never
-    /// written takes no memory.
+    /// Sizes every column for `total` clicks. A table sized before it is read fills its
+    /// columns in place: grown by doubling, each column was copied into new memory again
+    /// and again, and on this project's VM a page touched for the first time is costly
+    /// (10 million clicks: about 1 s of page faults and copies less, see
+    /// `LedgerLoader.loadClicks`). Capacity that is never written takes no memory.
     mutating func reserveCapacity(_ total: Int) {
         func reserve<T>(_ column: inout [T]) { HugePages.reserve(&column, capacity: total) }
         reserve(&at)

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Large arrays read at random (hash slots, per-customer indexes) asked to be backed by
-/// 2 MiB pages where the system offers them (Linux transparent huge pages in `madvise`
-/// mode): a random read then rarely misses the TLB as well as the cache.
+/// How large arrays get their memory. Those read at random (hash slots, per-customer
+/// indexes) are asked to be backed by 2 MiB pages where the system offers them (Linux
+/// transparent huge pages in `madvise` mode): a random read then rarely misses the TLB
+/// as well as the cache. Those filled in order are not (see `reserve`).
 public enum HugePages {
     /// An array of `count` zeros whose storage is advised to use huge pages.
     public static func zeroed<T: FixedWidthInteger>(count: Int) -> [T] {
@@ -13,18 +14,16 @@ public enum HugePages {
         }
     }
 
-    /// Reserves room for `capacity` elements in `array` (when it has less) and advises
-    /// huge pages for that room: a large array filled once, front to back (a run's
-    /// decisions, a ledger's orders or clicks), then takes one page fault per 2 MiB
-    /// instead of one per 4 KiB (a first touch costs some 8 µs a page on the machine of
-    /// README's Performance table: 0.3 s for the reference kit's million decisions).
+    /// Reserves room for `capacity` elements in `array` (when it has less), on ordinary
+    /// pages. Arrays filled once front to back (a run's decisions, a ledger's orders or
+    /// clicks) are not advised huge pages: on the VM of README's Performance table a
+    /// huge page touched for the first time costs about four times what as many small
+    /// pages do (1 GB: 2.1 s against 0.5 s, freshly freed memory being handed back to the
+    /// host), and advising them cost the reference kit's large data 1 s of system time a
+    /// run (2.3 s against 1.3 s, 12 runs) with no gain in user time.
     public static func reserve<T>(_ array: inout [T], capacity: Int) {
         guard array.capacity < capacity else { return }
         array.reserveCapacity(capacity)
-        let bytes = array.capacity * MemoryLayout<T>.stride
-        array.withUnsafeMutableBufferPointer { buffer in
-            if let base = buffer.baseAddress { advise(UnsafeMutableRawBufferPointer(start: base, count: bytes)) }
-        }
     }
 
     /// Reserves room for `capacity` elements in `array` like `reserve`, and has the kernel
@@ -65,7 +64,7 @@ public enum HugePages {
         guard let base = region.baseAddress, page > 0 else { return }
         let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
         let end = (Int(bitPattern: base) + region.count) & ~(page - 1)
-        // A huge page at a time: the kernel holds the process's memory map for the whole
+        // 2 MiB at a time: the kernel holds the process's memory map for the whole
         // of one call, and a thread that maps memory meanwhile (any large allocation, a
         // heap that grows) waits until it ends (the runner stood still for 0.3 s on the
         // reference kit's large data while its decisions' room, some 160 MB, was supplied in
