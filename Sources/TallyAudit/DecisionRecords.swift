@@ -203,8 +203,6 @@ public struct DecisionLog: Sendable {
 
     /// Writes `head(decision)` into `out`.
     func write(_ decision: Decision, into out: inout JSONWriter) {
-        let trace = decision.trace
-        let order = trace.order
         let currency = plan.currency
         let digits = currency.minorUnits
         out.beginObject()
@@ -236,47 +234,28 @@ public struct DecisionLog: Sendable {
         if let payableOn = decision.payableOn { out.date("payable_on", payableOn) } else { out.optionalString("payable_on", nil) }
         if let reason = decision.reason { out.string("reason", shown(reason)) }
         out.beginArray("lines")
-        for line in decision.lines {
+        for index in decision.lines.indices {
             out.beginObject()
-            out.string("rule", line.rule)
-            out.money("amount", line.amount, digits: digits)
+            out.string("rule", decision.lines[index].rule)
+            out.money("amount", decision.lines[index].amount, digits: digits)
             out.endObject()
         }
         out.endArray()
         guard traceDetail != .none else { return }
+        // The trace is lent, not copied (see `Decision.trace`), and so are its parts
+        // below: each is read where it is, by index, through a function it is passed to.
+        write(decision.trace, into: &out)
+        // The record stays open: `prev` and `hash` follow.
+    }
+
+    /// Writes a decision's `trace` member.
+    private func write(_ trace: DecisionTrace, into out: inout JSONWriter) {
+        let currency = plan.currency
+        let digits = currency.minorUnits
         out.beginObject("trace")
-        out.beginObject("order")
-        out.string("id", order.id)
-        out.timestamp("at", order.at)
-        out.date("date", order.localDate)
-        out.string("channel", order.channel)
-        out.string("customer", redactor?.pseudonym(order.customer) ?? order.customer)
-        out.bool("new_customer", order.isNewCustomer)
-        out.string("currency", order.currency)
-        out.money("net", order.net, digits: order.netMinorUnits)
-        if let rate = order.rate {
-            out.string("fx_rate", rate.description)
-            out.money("net_converted", order.convertedNet, digits: digits)
-            out.string("converted_to", currency.code)
-        }
-        out.endObject()
+        write(trace.order, into: &out)
         out.beginArray("touches")
-        for touch in trace.touches {
-            out.beginObject()
-            out.string("evidence", touch.evidence)
-            out.string("id", touch.id)
-            out.string("referrer", touch.referrer)
-            out.timestamp("at", touch.at)
-            if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
-            out.bool("kept", touch.isKept)
-            // Generated words without identifiers: no redaction to apply.
-            if let facts = touch.beyondLookback {
-                out.beyondLookback("excluded", age: facts.age, lookback: facts.lookback)
-            } else if let why = touch.excluded {
-                out.string("excluded", shown(why))
-            }
-            out.endObject()
-        }
+        for index in trace.touches.indices { write(trace.touches[index], into: &out) }
         out.endArray()
         out.string("evidence", trace.evidence)
         out.string("model", trace.model)
@@ -307,30 +286,7 @@ public struct DecisionLog: Sendable {
         }
         out.endArray()
         out.beginArray("rules")
-        for rule in trace.rules {
-            out.beginObject()
-            out.string("rule", rule.rule)
-            out.string("title", rule.title)
-            out.string("outcome", rule.outcome.rawValue)
-            out.string("at", rule.location)
-            if let failed = rule.failed { out.string("failed", shown(failed)) }
-            if let label = rule.label { out.string("because", label) }
-            if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
-            if let by = rule.replacedBy { out.string("replaced_by", by) }
-            if let amount = rule.amount { out.money("amount", amount, digits: digits) }
-            switch rule.paymentFacts {
-            case .none: break
-            case .one(let payment):
-                out.beginArray("arithmetic")
-                out.payment(nil, payment)
-                out.endArray()
-            case .listed(let payments):
-                out.beginArray("arithmetic")
-                for payment in payments { out.payment(nil, payment) }
-                out.endArray()
-            }
-            out.endObject()
-        }
+        for index in trace.rules.indices { write(trace.rules[index], digits: digits, into: &out) }
         out.endArray()
         out.beginArray("adjustments")
         for adjustment in trace.adjustments {
@@ -345,7 +301,71 @@ public struct DecisionLog: Sendable {
         out.endArray()
         out.optionalString("resolution", trace.resolution.map(shown))
         out.endObject()
-        // The record stays open: `prev` and `hash` follow.
+    }
+
+    /// Writes the trace's `order` member.
+    private func write(_ order: OrderFacts, into out: inout JSONWriter) {
+        let currency = plan.currency
+        let digits = currency.minorUnits
+        out.beginObject("order")
+        out.string("id", order.id)
+        out.timestamp("at", order.at)
+        out.date("date", order.localDate)
+        out.string("channel", order.channel)
+        out.string("customer", redactor?.pseudonym(order.customer) ?? order.customer)
+        out.bool("new_customer", order.isNewCustomer)
+        out.string("currency", order.currency)
+        out.money("net", order.net, digits: order.netMinorUnits)
+        if let rate = order.rate {
+            out.string("fx_rate", rate.description)
+            out.money("net_converted", order.convertedNet, digits: digits)
+            out.string("converted_to", currency.code)
+        }
+        out.endObject()
+    }
+
+    /// Writes one of the trace's `touches`.
+    private func write(_ touch: TouchTrace, into out: inout JSONWriter) {
+        out.beginObject()
+        out.string("evidence", touch.evidence)
+        out.string("id", touch.id)
+        out.string("referrer", touch.referrer)
+        out.timestamp("at", touch.at)
+        if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
+        out.bool("kept", touch.isKept)
+        // Generated words without identifiers: no redaction to apply.
+        if let facts = touch.beyondLookback {
+            out.beyondLookback("excluded", age: facts.age, lookback: facts.lookback)
+        } else if let why = touch.excluded {
+            out.string("excluded", shown(why))
+        }
+        out.endObject()
+    }
+
+    /// Writes one of the trace's `rules`.
+    private func write(_ rule: RuleTrace, digits: Int, into out: inout JSONWriter) {
+        out.beginObject()
+        out.string("rule", rule.rule)
+        out.string("title", rule.title)
+        out.string("outcome", rule.outcome.rawValue)
+        out.string("at", rule.location)
+        if let failed = rule.failed { out.string("failed", shown(failed)) }
+        if let label = rule.label { out.string("because", label) }
+        if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
+        if let by = rule.replacedBy { out.string("replaced_by", by) }
+        if let amount = rule.amount { out.money("amount", amount, digits: digits) }
+        switch rule.paymentFacts {
+        case .none: break
+        case .one(let payment):
+            out.beginArray("arithmetic")
+            out.payment(nil, payment)
+            out.endArray()
+        case .listed(let payments):
+            out.beginArray("arithmetic")
+            for payment in payments { out.payment(nil, payment) }
+            out.endArray()
+        }
+        out.endObject()
     }
 
     /// Values a condition saw, by expression; an expression seen twice is written once

@@ -32,13 +32,16 @@ public struct Decision: Sendable {
     /// Why: the explanation, whole until the decision is rendered; a run that does not
     /// keep traces then keeps only what statements and the summary read (see `slimmed`).
     /// (Inlinable: the renderer reads it from another module, where a call copied the
-    /// whole decision before copying the trace out of its box.)
+    /// whole decision before copying the trace out of its box. Read in place, lent to
+    /// the reader: a copy out of the box retained each of the trace's strings and arrays
+    /// on the renderer's core, and the runner, letting go of the decision, then took
+    /// every one of their cache lines back from it.)
     @inlinable
     public var trace: DecisionTrace {
-        get {
+        _read {
             switch storedTrace {
-            case .whole(let box): return box.value
-            case .slim(let channel, let fraud): return DecisionTrace.slim(channel: channel, fraud: fraud)
+            case .whole(let box): yield box.value
+            case .slim(let channel, let fraud): yield DecisionTrace.slim(channel: channel, fraud: fraud)
             }
         }
         _modify {
