@@ -24,6 +24,14 @@ struct ClickIDs: Sendable {
         return number >= 0 ? ClickIDs.text(of: number) : texts[Int(-1 - number)]
     }
 
+    /// The id's number when it is a plain number (see `number(_:)`), nil for an id kept
+    /// as text.
+    func number(at index: Int) -> Int64? {
+        precondition(index >= 0 && index < count, "click index out of range")
+        let number = countsUp ? first + Int64(index) : numbers[index]
+        return number >= 0 ? number : nil
+    }
+
     /// A non-negative number in decimal, written digit by digit into the string's own
     /// bytes (the runner names every click in every order's lookback: `String(number)`,
     /// generic over integer types, was 5% of evaluating an order).

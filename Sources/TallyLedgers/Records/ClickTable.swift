@@ -88,6 +88,10 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// The id of click `index`.
     public func id(_ index: Int) -> String { ids[index] }
 
+    /// The id of click `index` as a number, when it is a number written plainly (digits
+    /// only, no leading zero: its digits are then the id's text); nil for any other id.
+    public func idNumber(_ index: Int) -> Int64? { ids.number(at: index) }
+
     /// A text field of click `index` (empty when the table does not keep it).
     public func text(_ field: Text, _ index: Int) -> String {
         guard kept[field.column] else { return "" }

@@ -248,7 +248,13 @@ public struct OrderFacts: Sendable {
 /// A touch considered for the order: kept, or excluded and why.
 public struct TouchTrace: Sendable, Equatable {
     public var evidence: String
-    public var id: String
+    /// The touch's id as written in its ledger.
+    public var id: String {
+        get { touchID.text }
+        set { touchID = .text(newValue) }
+    }
+    /// The same, a click's numeric id kept as its number (see `TouchID`).
+    public var touchID: TouchID
     public var referrer: String
     public var at: Timestamp
     public var code: String
@@ -284,9 +290,15 @@ public struct TouchTrace: Sendable, Equatable {
         case beyondLookback(age: Int64, lookback: Int64)
     }
 
+    /// A touch with its id as text.
     public init(evidence: String, id: String, referrer: String, at: Timestamp, code: String, excluded: String?) {
+        self.init(evidence: evidence, touchID: .text(id), referrer: referrer, at: at, code: code, excluded: excluded)
+    }
+
+    /// A touch with its id as the runner keeps it (see `TouchID`).
+    public init(evidence: String, touchID: TouchID, referrer: String, at: Timestamp, code: String, excluded: String?) {
         self.evidence = evidence
-        self.id = id
+        self.touchID = touchID
         self.referrer = referrer
         self.at = at
         self.code = code

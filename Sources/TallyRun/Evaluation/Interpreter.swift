@@ -144,7 +144,7 @@ struct Interpreter {
             guard let touch = scope.touch else { return .missing }
             let click = scope.click
             switch field {
-            case .id: return .string(touch.id)
+            case .id: return .string(touch.id.text)
             case .evidence: return .string(touch.evidence.rawValue)
             case .at: return .timestamp(touch.at)
             case .code: return .string(touch.code)

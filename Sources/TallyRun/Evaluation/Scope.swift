@@ -67,7 +67,7 @@ struct Touch {
     /// The click's index in the ledger, for clicks.
     var click: Int?
     var code: String
-    var id: String
+    var id: TouchID
     /// Input order, for ties at the same instant (a later row is a later touch).
     var sequence: Int
     /// `hold touch` checks that fired on this touch: its referrer's decision waits for review.

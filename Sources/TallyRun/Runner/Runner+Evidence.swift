@@ -24,6 +24,8 @@ extension Runner {
         // rest once credit is known); `none` keeps no trace at all.
         let traced = traceDetail != .none, full = traceDetail == .full
         func referrerID(_ index: Int32) -> String { referrerIDs[Int(index)] }
+        /// A click's id, as its number when it is one (see `TouchID`).
+        func clickID(_ index: Int) -> TouchID { ledgers.clicks.idNumber(index).map(TouchID.number) ?? .text(ledgers.clicks.id(index)) }
 
         // Coupons: codes on the order, mapped by assignments valid at the order's instant.
         for (position, code) in order.promoCodes.enumerated() {
@@ -37,7 +39,7 @@ extension Runner {
                 continue
             }
             for assignment in valid {
-                touches.append(Touch(evidence: .coupon, at: order.at, referrer: assignment.referrer, click: nil, code: code, id: code,
+                touches.append(Touch(evidence: .coupon, at: order.at, referrer: assignment.referrer, click: nil, code: code, id: .text(code),
                                      sequence: Int.max / 2 + position))
                 if traced { traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code, excluded: nil)) }
             }
@@ -58,7 +60,7 @@ extension Runner {
             let inside = window.first { orderAt - customerClicks.at($0) <= lookback } ?? window.upperBound
             for position in (window.lowerBound..<inside).suffix(full ? 3 : 0) {
                 let index = Int(entries[position].click), at = customerClicks.at(position)
-                var trace = TouchTrace(evidence: "click", id: ledgers.clicks.id(index), referrer: referrerID(entries[position].referrer),
+                var trace = TouchTrace(evidence: "click", touchID: clickID(index), referrer: referrerID(entries[position].referrer),
                                        at: Timestamp(secondsSinceEpoch: at), code: "", excluded: nil)
                 trace.exclusion = .beyondLookback(age: orderAt - at, lookback: lookback)
                 traces.append(trace)
@@ -68,7 +70,7 @@ extension Runner {
                 // The click's fields one by one: building the whole record for every touch
                 // was a third of the per-order time on the reference kit's medium data.
                 let index = Int(entry.click), at = Timestamp(secondsSinceEpoch: customerClicks.at(position)), referrer = entry.referrer
-                let id = ledgers.clicks.id(index)
+                let id = clickID(index)
                 var touch = Touch(evidence: .click, at: at, referrer: referrer, click: index, code: "", id: id, sequence: index)
                 let screening = plan.touchChecks.isEmpty ? (rejection: nil, holds: [])
                     : screenTouch(touch, click: ledgers.clicks[index], order: view, customer: customer)
@@ -77,7 +79,7 @@ extension Runner {
                                flagged: screening.rejection != nil || !screening.holds.isEmpty)
                 if let rejection = screening.rejection {
                     if traced {
-                        var trace = TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: rejection.text)
+                        var trace = TouchTrace(evidence: "click", touchID: id, referrer: referrerID(referrer), at: at, code: "", excluded: rejection.text)
                         trace.byCheck = true
                         traces.append(trace)
                     }
@@ -85,14 +87,14 @@ extension Runner {
                     continue
                 }
                 touches.append(touch)
-                if traced { traces.append(TouchTrace(evidence: "click", id: id, referrer: referrerID(referrer), at: at, code: "", excluded: nil)) }
+                if traced { traces.append(TouchTrace(evidence: "click", touchID: id, referrer: referrerID(referrer), at: at, code: "", excluded: nil)) }
             }
         }
 
         // Survey answers: they name their order and stand at its instant.
         for (position, answer) in (surveysByOrder.isEmpty ? [] : surveysByOrder[order.id] ?? []).enumerated() {
             guard let referrer = answer.referrer else { continue }
-            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: "survey:\(position + 1)",
+            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: .text("survey:\(position + 1)"),
                                  sequence: Int.max / 2 + 1000 + position))
             if traced {
                 traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.at,

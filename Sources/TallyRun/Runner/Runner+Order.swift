@@ -129,7 +129,7 @@ extension Runner {
         if traceDetail == .decisive {
             // Only the touches that earned credit, and those a touch check rejected.
             var credited = Set<String>()
-            for (touch, weight) in zip(scratch.kept, scratch.weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id) }
+            for (touch, weight) in zip(scratch.kept, scratch.weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id.text) }
             traces.removeAll { trace in !trace.byCheck && !(trace.isKept && credited.contains(trace.evidence + "\u{1F}" + trace.id)) }
         }
 
