@@ -328,11 +328,7 @@ public struct DecisionLog: Sendable {
     private func write(_ touch: TouchTrace, into out: inout JSONWriter) {
         out.beginObject()
         out.string("evidence", touch.evidence)
-        switch touch.touchID {
-        // A click's number written as its digits in place (see `TouchID`).
-        case .number(let number): out.money("id", number, digits: 0)
-        case .text(let text): out.string("id", text)
-        }
+        out.touchID("id", touch.touchID)
         out.string("referrer", touch.referrer)
         out.timestamp("at", touch.at)
         if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }

@@ -33,6 +33,15 @@ extension JSONWriter {
         ascii(name, length: Self.decimalCapacity(amount)) { Self.write(amount, into: $0, at: 0) }
     }
 
+    /// A touch's id as text: a click's number written as its digits in place, with no
+    /// `String` made of it (see `TouchID`).
+    mutating func touchID(_ name: StaticString?, _ id: TouchID) {
+        switch id {
+        case .number(let number): money(name, number, digits: 0)
+        case .text(let text): string(name, text)
+        }
+    }
+
     /// `older than the lookback: AGE before the order, lookback LOOKBACK`, the words of
     /// `TouchTrace.excluded` for such a click, written in place (plain ASCII).
     mutating func beyondLookback(_ name: StaticString?, age: Int64, lookback: Int64) {

@@ -91,6 +91,12 @@ final class KeyStorageTests: XCTestCase {
             id.withUTF8 { bytes.append(bytes: $0) }
         }
         XCTAssertEqual((0..<bytes.count).map { bytes[$0] }, written)
+        // A number only where its digits are the id's text.
+        // (At most 18 digits, no sign, no leading zero.)
+        XCTAssertEqual((0..<ids.count).map { ids.number(at: $0) }, [1, 0, 10_000_000, nil, nil, nil, nil, nil, 123_456_789_012_345_678, nil, nil])
+        var counting = ClickIDs()
+        for id in ["5", "6", "7"] { counting.append(id) }
+        XCTAssertEqual((0..<3).map { counting.number(at: $0) }, [5, 6, 7])
         // Joined (the second part of a clicks file) and reordered (sorted by time).
         ids.append(contentsOf: bytes)
         XCTAssertEqual((0..<ids.count).map { ids[$0] }, written + written)

@@ -88,4 +88,47 @@ final class PlainOrderRowsTests: XCTestCase {
                            general.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] }, "seed \(seed)")
         }
     }
+
+    /// A status is kept in lower case and a currency code read in any case, whichever way
+    /// the line is read: the program's own code and a lower-case status are taken as
+    /// written, anything else is cased as before.
+    func testStatusesAndCurrenciesInAnyCase() throws {
+        let rows = [("O1", "Shipped", "USD"), ("O2", "PENDING", "usd"), ("O3", "pending", "Usd"), ("O4", "VOIDED", " USD "),
+                    ("O5", "\u{C9}mis", "USD"), ("O6", "returned\t", "eur"), ("O7", "", "")]
+        let body = rows.enumerated().map { index, row in "\(row.0),2026-01-0\(index + 1)T00:00:00Z,c\(index),10.00,\(row.2),\(row.1)" }
+        for plain in [true, false] {
+            let project = try ScratchProject(files: ["orders.csv": "order_id,ts,customer,amount,currency,status\n" + body.joined(separator: "\n") + "\n"],
+                                             ledgers: """
+                  orders:
+                    path: orders.csv
+                    columns: { order_id: order, ts: at }
+
+                """)
+            defer { project.remove() }
+            let ledgers = try project.load { $0.readsPlainOrderRows = plain }
+            XCTAssertEqual(ledgers.orders.map(\.id), ["O1", "O2", "O3", "O4", "O5", "O7"], "plain \(plain)")
+            XCTAssertEqual(ledgers.orders.map(\.status), ["shipped", "pending", "pending", "cancelled", "\u{E9}mis", "shipped"], "plain \(plain)")
+            XCTAssertEqual(Set(ledgers.orders.map(\.currency.code)), ["USD"], "plain \(plain)")
+            XCTAssertEqual(ledgers.rejects.map { "\($0.line) \($0.column) \($0.value)" }, ["7 currency EUR"], "plain \(plain)")
+        }
+    }
+
+    /// A plain line's fields are trimmed as the general path trims them: spaces, tabs and
+    /// carriage returns around a field go, those inside it stay.
+    func testFieldsOfAPlainLineAreTrimmedAsBytes() {
+        let line = Array(" O1 ,\t2026-01-01T00:00:00Z\r, a b ,,\u{E9}t\u{E9} ".utf8)
+        var delimiters: [Int] = []
+        for (index, byte) in line.enumerated() where byte == 44 { delimiters.append(index) }
+        let row = line.withUnsafeBufferPointer { text in
+            delimiters.withUnsafeBufferPointer { CSVReader.Row(plainLine: text, delimiters: $0, line: 2) }
+        }
+        XCTAssertEqual((0..<5).map { row.trimmedString($0) }, ["O1", "2026-01-01T00:00:00Z", "a b", "", "\u{E9}t\u{E9}"])
+        XCTAssertEqual((0..<5).map { row.trimmedString($0) }, (0..<5).map { row.string($0)?.trimmedSpaces })
+        XCTAssertEqual(row.trimmedString(9), "", "a field the line does not have is empty")
+        let invalid: [UInt8] = [32, 0xC3, 32]
+        let bad = invalid.withUnsafeBufferPointer { text in
+            [Int]().withUnsafeBufferPointer { CSVReader.Row(plainLine: text, delimiters: $0, line: 2) }
+        }
+        XCTAssertNil(bad.trimmedString(0), "bytes that are not UTF-8 are no text")
+    }
 }

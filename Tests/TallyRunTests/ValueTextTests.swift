@@ -218,6 +218,25 @@ final class ValueTextTests: XCTestCase {
         }
     }
 
+    /// A click's numeric id is written as the text it was read from, and is the same id as
+    /// that text.
+    func testNumericTouchIdsAreWrittenAsTheirText() {
+        for number in [Int64(0), 7, 10, 115_909, 10_000_000, 999_999_999_999_999_999] {
+            var numeric = JSONWriter(), textual = JSONWriter()
+            numeric.touchID("id", .number(number))
+            textual.string("id", String(number))
+            XCTAssertEqual(String(decoding: numeric.bytes, as: UTF8.self), String(decoding: textual.bytes, as: UTF8.self))
+            XCTAssertEqual(TouchID.number(number), .text(String(number)))
+            XCTAssertEqual(TouchID.number(number).text, String(number))
+            var trace = TouchTrace(evidence: "click", touchID: .number(number), referrer: "R", at: Timestamp(secondsSinceEpoch: 0), code: "", excluded: nil)
+            XCTAssertEqual(trace.id, String(number))
+            trace.id = "c-\(number)"
+            XCTAssertEqual(trace.touchID, .text("c-\(number)"))
+        }
+        XCTAssertNotEqual(TouchID.number(7), .text("07"))
+        XCTAssertNotEqual(TouchID.number(7), .number(8))
+    }
+
     /// A click beyond the lookback is worded in place in its record: exactly the words
     /// `TouchTrace.excluded` gives (which `tally explain` shows).
     func testClicksBeyondTheLookbackAreWordedAsTheTraceWordsThem() {
