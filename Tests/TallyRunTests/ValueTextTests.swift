@@ -233,6 +233,11 @@ final class ValueTextTests: XCTestCase {
             trace.id = "c-\(number)"
             XCTAssertEqual(trace.touchID, .text("c-\(number)"))
         }
+        for number in [Int64.min, Int64.min + 1, -1_200, -1, Int64.max] {
+            var writer = JSONWriter()
+            writer.money("n", number, digits: 0)
+            XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), #""n":"\#(number)""#)
+        }
         XCTAssertNotEqual(TouchID.number(7), .text("07"))
         XCTAssertNotEqual(TouchID.number(7), .number(8))
     }
