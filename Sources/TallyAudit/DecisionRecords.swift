@@ -243,7 +243,8 @@ public struct DecisionLog: Sendable {
         out.endArray()
         guard traceDetail != .none else { return }
         // The trace is lent, not copied (see `Decision.trace`), and so are its parts
-        // below: each is read where it is, by index, through a function it is passed to.
+        // below: each is read where it is, through a buffer (an array's subscript hands
+        // out a copy), by a function it is passed to.
         write(decision.trace, into: &out)
         // The record stays open: `prev` and `hash` follow.
     }
@@ -255,7 +256,9 @@ public struct DecisionLog: Sendable {
         out.beginObject("trace")
         write(trace.order, into: &out)
         out.beginArray("touches")
-        for index in trace.touches.indices { write(trace.touches[index], into: &out) }
+        trace.touches.withUnsafeBufferPointer { touches in
+            for index in touches.indices { write(touches[index], into: &out) }
+        }
         out.endArray()
         out.string("evidence", trace.evidence)
         out.string("model", trace.model)
@@ -286,7 +289,9 @@ public struct DecisionLog: Sendable {
         }
         out.endArray()
         out.beginArray("rules")
-        for index in trace.rules.indices { write(trace.rules[index], digits: digits, into: &out) }
+        trace.rules.withUnsafeBufferPointer { rules in
+            for index in rules.indices { write(rules[index], digits: digits, into: &out) }
+        }
         out.endArray()
         out.beginArray("adjustments")
         for adjustment in trace.adjustments {
@@ -473,15 +478,35 @@ public struct DecisionLog: Sendable {
             done.removeAll()
         }
 
+        /// A batch on its way to the renderer, which takes the decisions out of it: the
+        /// renderer is then their only owner until it hands them back to be let go of.
+        private final class Batch: @unchecked Sendable {
+            var decisions: [Decision]
+            init(_ decisions: [Decision]) { self.decisions = decisions }
+        }
+
         private func handOver() {
-            let decisions = batch
+            let handed = Batch(batch)
             batch = []
             batch.reserveCapacity(256)
             releaseRendered()
             inFlight.wait()
             queue.async {
-                // By index: iterating copied each decision, retaining every string it holds.
-                for index in decisions.indices { self.log.chain(decisions[index], into: &self.lines) }
+                var decisions: [Decision] = []
+                swap(&decisions, &handed.decisions)
+                // Each decision moved out of the batch, rendered and moved back: a decision
+                // read where it lies (iterated, by an array's subscript, or through a buffer)
+                // was copied for the call that renders it, as it might change meanwhile,
+                // retaining every string and array it holds (a twentieth of rendering). An
+                // owned local needs no copy, and a move retains nothing.
+                decisions.withUnsafeMutableBufferPointer { decisions in
+                    guard let base = decisions.baseAddress else { return }
+                    for index in decisions.indices {
+                        let decision = (base + index).move()
+                        self.log.chain(decision, into: &self.lines)
+                        (base + index).initialize(to: decision)
+                    }
+                }
                 if self.lines.count >= 1 << 22 { self.log.take(&self.lines) }
                 self.log.decisions += decisions.count
                 self.renderedLock.lock()
