@@ -448,8 +448,8 @@ public struct DecisionLog: Sendable {
             }
         }
 
-        /// Takes one final decision.
-        public func receive(_ decision: Decision) {
+        /// Takes one final decision (moved into the batch, not copied).
+        public func receive(_ decision: consuming Decision) {
             batch.append(decision)
             if batch.count >= 256 { handOver() }
         }

@@ -46,6 +46,29 @@ final class DecisionStorageTests: XCTestCase {
         XCTAssertEqual(slim.amount, whole.amount)
     }
 
+    /// Handing a decision over whole leaves the same decision, slimmed, in its place.
+    func testTakingTheWholeDecisionLeavesItSlimmed() {
+        var kept = decision()
+        kept.reason = "why"
+        kept.lines = [RuleLine(rule: "rate", amount: 100)]
+        let whole = kept.takeWholeLeavingSlim()
+        XCTAssertEqual(whole.trace.evidence, "click")
+        XCTAssertEqual(whole.trace.weights.map(\.referrer), ["R1"])
+        XCTAssertTrue(kept.trace.weights.isEmpty, "the decision left behind is slim")
+        XCTAssertEqual(kept.orderChannel, "shop")
+        XCTAssertEqual(kept.fraudChecks.map(\.reason), ["big"])
+        for decision in [whole, kept] {
+            XCTAssertEqual(decision.id, "A/R1")
+            XCTAssertEqual([decision.amount, decision.ruleTotal], [100, 100])
+            XCTAssertEqual(decision.status, .payable)
+            XCTAssertEqual(decision.reason, "why")
+            XCTAssertEqual(decision.lines, [RuleLine(rule: "rate", amount: 100)])
+            XCTAssertEqual(decision.orderAt, Timestamp(secondsSinceEpoch: 100))
+            XCTAssertEqual(decision.orderDate, CivilDate(year: 2026, month: 3, day: 1))
+            XCTAssertEqual(decision.referrerIndex, 0)
+        }
+    }
+
     /// A referrer's whole credit is kept as its id alone (`WeightFacts.whole`), and reads
     /// as the one pair it stands for; a change to the weights keeps them as listed.
     func testAWholeCreditReadsAsItsOnePairOfWeight() {

@@ -143,11 +143,38 @@ public struct Decision: Sendable {
         self.storedTrace = .whole(TraceBox(trace))
     }
 
+    private init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
+                 status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
+                 storedTrace: StoredTrace) {
+        self.order = order
+        self.referrer = referrer
+        self.referrerIndex = referrerIndex
+        self.orderAt = orderAt
+        self.orderDate = orderDate
+        self.status = status
+        self.ruleTotal = ruleTotal
+        self.amount = amount
+        self.payableOn = payableOn
+        self.reason = reason
+        self.lines = lines
+        self.storedTrace = storedTrace
+    }
+
     /// Keeps only what is read of a rendered decision's trace: the order's channel and
     /// the fraud checks (on the reference kit's large data, 200 MB less at the peak).
     public mutating func slimmed() {
         // The two members read out of the box, not the whole trace copied out of it.
         storedTrace = .slim(channel: orderChannel, fraud: fraudChecks)
+    }
+
+    /// Hands over the whole decision and keeps a slimmed one in its place (see `slimmed`):
+    /// the whole one is moved out, not copied, so its trace's box is not retained again.
+    public mutating func takeWholeLeavingSlim() -> Decision {
+        var slim = Decision(order: order, referrer: referrer, referrerIndex: referrerIndex, orderAt: orderAt, orderDate: orderDate,
+                            status: status, ruleTotal: ruleTotal, amount: amount, payableOn: payableOn, reason: reason, lines: lines,
+                            storedTrace: .slim(channel: orderChannel, fraud: fraudChecks))
+        swap(&self, &slim)
+        return slim
     }
 }
 

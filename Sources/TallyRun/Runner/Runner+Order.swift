@@ -203,8 +203,14 @@ extension Runner {
         // reference kit's large data, appending copies were a sixth of evaluating).
         for index in scratch.pending.indices {
             correct(&scratch.pending[index])
-            sink?(scratch.pending[index])
-            if !keepTraces { scratch.pending[index].slimmed() }
+            if let sink {
+                // Without traces kept, the whole decision is moved to the sink and a slim
+                // one stays: a copy for the sink retained the trace's box and every field,
+                // and the sink's own copy into its batch did again.
+                if keepTraces { sink(scratch.pending[index]) } else { sink(scratch.pending[index].takeWholeLeavingSlim()) }
+            } else if !keepTraces {
+                scratch.pending[index].slimmed()
+            }
         }
         let count = scratch.pending.count
         // `removeLast` moves a decision out and `append` takes it over: no copy. They

@@ -110,7 +110,7 @@ public struct Runner {
         var text: String
     }
     /// Receives each decision as soon as it is final, in processing order.
-    var sink: (@Sendable (Decision) -> Void)?
+    var sink: (@Sendable (consuming Decision) -> Void)?
     /// False keeps only what statements and the summary need of each trace, once the
     /// sink has it: a large run then never holds every trace in memory.
     var keepTraces = true
@@ -123,7 +123,7 @@ public struct Runner {
     /// `closed` is what closed periods paid (the paid ledger); `sink` receives each
     /// decision when it is final.
     public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, closed: ClosedBooks? = nil,
-                           sink: (@Sendable (Decision) -> Void)? = nil, keepTraces: Bool = true,
+                           sink: (@Sendable (consuming Decision) -> Void)? = nil, keepTraces: Bool = true,
                            traceDetail: TraceDetail = .full) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
