@@ -70,8 +70,13 @@ public struct DecisionLog: Sendable {
     /// copy of the log, `log.chain(log.head(…))`, copied it for every record, 3% of
     /// rendering; a writer and an array per record were two allocations of 1.5-2 KB each.)
     mutating func chain(_ decision: Decision, into lines: inout JSONWriter) {
+        chain(decision, trace: decision.trace, into: &lines)
+    }
+
+    /// Chains `decision` with its `trace` given apart (see `Decision.takeTrace`).
+    mutating func chain(_ decision: Decision, trace: DecisionTrace, into lines: inout JSONWriter) {
         let start = lines.count
-        write(decision, into: &lines)
+        write(decision, trace: trace, into: &lines)
         previous = HashChain.seal(&lines, from: start, previous: previous)
         count += 1
     }
@@ -203,6 +208,11 @@ public struct DecisionLog: Sendable {
 
     /// Writes `head(decision)` into `out`.
     func write(_ decision: Decision, into out: inout JSONWriter) {
+        write(decision, trace: decision.trace, into: &out)
+    }
+
+    /// Writes `head(decision)` into `out`, with the decision's `trace` given apart.
+    func write(_ decision: Decision, trace: DecisionTrace, into out: inout JSONWriter) {
         let currency = plan.currency
         let digits = currency.minorUnits
         out.beginObject()
@@ -242,10 +252,8 @@ public struct DecisionLog: Sendable {
         }
         out.endArray()
         guard traceDetail != .none else { return }
-        // The trace is lent, not copied (see `Decision.trace`), and so are its parts
-        // below: each is read where it is, through a buffer (an array's subscript hands
-        // out a copy), by a function it is passed to.
-        write(decision.trace, into: &out)
+        // The trace's parts are read where they are, each by a function it is passed to.
+        write(trace, into: &out)
         // The record stays open: `prev` and `hash` follow.
     }
 
@@ -256,9 +264,7 @@ public struct DecisionLog: Sendable {
         out.beginObject("trace")
         write(trace.order, into: &out)
         out.beginArray("touches")
-        trace.touches.withUnsafeBufferPointer { touches in
-            for index in touches.indices { write(touches[index], into: &out) }
-        }
+        for index in trace.touches.indices { write(touchOf: trace.touches, at: index, into: &out) }
         out.endArray()
         out.string("evidence", trace.evidence)
         out.string("model", trace.model)
@@ -289,9 +295,7 @@ public struct DecisionLog: Sendable {
         }
         out.endArray()
         out.beginArray("rules")
-        trace.rules.withUnsafeBufferPointer { rules in
-            for index in rules.indices { write(rules[index], digits: digits, into: &out) }
-        }
+        for index in trace.rules.indices { write(ruleOf: trace.rules, at: index, digits: digits, into: &out) }
         out.endArray()
         out.beginArray("adjustments")
         for adjustment in trace.adjustments {
@@ -304,7 +308,8 @@ public struct DecisionLog: Sendable {
             out.endObject()
         }
         out.endArray()
-        out.optionalString("resolution", trace.resolution.map(shown))
+        // (Not `map(shown)`: a method passed as a function copied the whole log into it.)
+        if let resolution = trace.resolution { out.string("resolution", shown(resolution)) } else { out.optionalString("resolution", nil) }
         out.endObject()
     }
 
@@ -329,37 +334,47 @@ public struct DecisionLog: Sendable {
         out.endObject()
     }
 
-    /// Writes one of the trace's `touches`.
-    private func write(_ touch: TouchTrace, into out: inout JSONWriter) {
+    /// Writes one of the trace's `touches`, read field by field where it lies: passed
+    /// whole, each touch was copied first (retaining its strings).
+    private func write(touchOf touches: [TouchTrace], at index: Int, into out: inout JSONWriter) {
         out.beginObject()
-        out.string("evidence", touch.evidence)
-        out.touchID("id", touch.touchID)
-        out.string("referrer", touch.referrer)
-        out.timestamp("at", touch.at)
-        if !touch.code.isEmpty { out.string(touch.evidence == "survey" ? "answer" : "code" as StaticString, shown(touch.code)) }
-        out.bool("kept", touch.isKept)
-        // Generated words without identifiers: no redaction to apply.
-        if let facts = touch.beyondLookback {
-            out.beyondLookback("excluded", age: facts.age, lookback: facts.lookback)
-        } else if let why = touch.excluded {
+        out.string("evidence", touches[index].evidence)
+        out.touchID("id", touches[index].touchID)
+        out.string("referrer", touches[index].referrer)
+        out.timestamp("at", touches[index].at)
+        if !touches[index].code.isEmpty {
+            out.string(touches[index].evidence == "survey" ? "answer" : "code" as StaticString, shown(touches[index].code))
+        }
+        // The stored exclusion, not the properties that word it (`isKept`, `excluded`):
+        // reading a computed property copied the whole touch.
+        switch touches[index].exclusion {
+        case nil:
+            out.bool("kept", true)
+        case .beyondLookback(let age, let lookback):
+            out.bool("kept", false)
+            // Generated words without identifiers: no redaction to apply.
+            out.beyondLookback("excluded", age: age, lookback: lookback)
+        case .words(let why):
+            out.bool("kept", false)
             out.string("excluded", shown(why))
         }
         out.endObject()
     }
 
-    /// Writes one of the trace's `rules`.
-    private func write(_ rule: RuleTrace, digits: Int, into out: inout JSONWriter) {
+    /// Writes one of the trace's `rules`, read field by field where it lies (see
+    /// `write(touchOf:at:into:)`).
+    private func write(ruleOf rules: [RuleTrace], at index: Int, digits: Int, into out: inout JSONWriter) {
         out.beginObject()
-        out.string("rule", rule.rule)
-        out.string("title", rule.title)
-        out.string("outcome", rule.outcome.rawValue)
-        out.string("at", rule.location)
-        if let failed = rule.failed { out.string("failed", shown(failed)) }
-        if let label = rule.label { out.string("because", label) }
-        if !rule.saw.isEmpty { saw(rule.saw, into: &out) }
-        if let by = rule.replacedBy { out.string("replaced_by", by) }
-        if let amount = rule.amount { out.money("amount", amount, digits: digits) }
-        switch rule.paymentFacts {
+        out.string("rule", rules[index].rule)
+        out.string("title", rules[index].title)
+        out.string("outcome", rules[index].outcome.rawValue)
+        out.string("at", rules[index].location)
+        if let failed = rules[index].failed { out.string("failed", shown(failed)) }
+        if let label = rules[index].label { out.string("because", label) }
+        if !rules[index].saw.isEmpty { saw(rules[index].saw, into: &out) }
+        if let by = rules[index].replacedBy { out.string("replaced_by", by) }
+        if let amount = rules[index].amount { out.money("amount", amount, digits: digits) }
+        switch rules[index].paymentFacts {
         case .none: break
         case .one(let payment):
             out.beginArray("arithmetic")
@@ -502,8 +517,10 @@ public struct DecisionLog: Sendable {
                 decisions.withUnsafeMutableBufferPointer { decisions in
                     guard let base = decisions.baseAddress else { return }
                     for index in decisions.indices {
-                        let decision = (base + index).move()
-                        self.log.chain(decision, into: &self.lines)
+                        var decision = (base + index).move()
+                        let trace = decision.takeTrace()
+                        self.log.chain(decision, trace: trace, into: &self.lines)
+                        decision.restoreTrace(trace)
                         (base + index).initialize(to: decision)
                     }
                 }

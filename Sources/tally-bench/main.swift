@@ -62,9 +62,19 @@ if let result = last {
                            asOf: result.asOf, asOfSource: "tally-bench", redactionKey: nil, tokenKeys: loaded.tokenKeys, traceDetail: detail)
     for _ in 0..<rounds {
         guard let sink = FileHandle(forWritingAtPath: "/dev/null") else { break }
+        // Each decision with a trace of its own, as a run hands them over (the renderer
+        // takes a trace out of its box, which copies a box the result shares), made
+        // before the clock starts.
+        // Last first, to be moved out of the array in order (iterating it would share
+        // each box again).
+        var handed: [Decision] = result.decisions.reversed().map { decision in
+            var own = decision
+            own.restoreTrace(decision.trace)
+            return own
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let stream = DecisionLog.Stream(plan: plan, header: header, redactor: nil, file: sink)
-        for decision in result.decisions { stream.receive(decision) }
+        while let decision = handed.popLast() { stream.receive(decision) }
         var log = stream.finish(adjustments: result.adjustments)
         log.close()
         renderTimings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

@@ -46,6 +46,23 @@ final class DecisionStorageTests: XCTestCase {
         XCTAssertEqual(slim.amount, whole.amount)
     }
 
+    /// A trace taken out and put back leaves the decision as it was, and a copy made
+    /// before (sharing the trace's box) never sees it go.
+    func testATraceTakenOutAndPutBackLeavesTheDecisionAsItWas() {
+        var decision = decision()
+        let copy = decision
+        let trace = decision.takeTrace()
+        XCTAssertEqual(trace.evidence, "click")
+        XCTAssertEqual(trace.fraud.map(\.reason), ["big"])
+        XCTAssertEqual(decision.trace.evidence, "", "an empty trace stands in while it is out")
+        XCTAssertEqual(copy.trace.evidence, "click", "the copy keeps its own")
+        XCTAssertEqual(copy.fraudChecks.map(\.reason), ["big"])
+        decision.restoreTrace(trace)
+        XCTAssertEqual(decision.trace.evidence, "click")
+        XCTAssertEqual(decision.trace.weights.map(\.referrer), ["R1"])
+        XCTAssertEqual(decision.orderChannel, "shop")
+    }
+
     /// Handing a decision over whole leaves the same decision, slimmed, in its place.
     func testTakingTheWholeDecisionLeavesItSlimmed() {
         var kept = decision()

@@ -167,6 +167,25 @@ public struct Decision: Sendable {
         storedTrace = .slim(channel: orderChannel, fraud: fraudChecks)
     }
 
+    /// Moves the trace out of the decision, leaving an empty one, for a reader that owns
+    /// the decision and puts the trace back (`restoreTrace`) when done: a trace read where
+    /// it lies, in its box, is copied for every call it is passed to (it might change
+    /// meanwhile), retaining every string and array it holds.
+    public mutating func takeTrace() -> DecisionTrace {
+        let box = takeUniqueTraceBox()
+        defer { storedTrace = .whole(box) }
+        var trace = DecisionTrace.slim(channel: "", fraud: [])
+        swap(&trace, &box.value)
+        return trace
+    }
+
+    /// Puts back a trace taken out by `takeTrace`.
+    public mutating func restoreTrace(_ trace: consuming DecisionTrace) {
+        let box = takeUniqueTraceBox()
+        defer { storedTrace = .whole(box) }
+        box.value = trace
+    }
+
     /// Hands over the whole decision and keeps a slimmed one in its place (see `slimmed`):
     /// the whole one is moved out, not copied, so its trace's box is not retained again.
     public mutating func takeWholeLeavingSlim() -> Decision {
@@ -298,8 +317,8 @@ public struct TouchTrace: Sendable, Equatable {
         set { exclusion = newValue.map(Exclusion.words) }
     }
     /// The exclusion as facts, put in words only when the trace is rendered (on the
-    /// renderer's core: the words were a tenth of evaluating an order).
-    var exclusion: Exclusion?
+    /// renderer's core: the words were a tenth of evaluating an order); nil when kept.
+    public internal(set) var exclusion: Exclusion?
     /// The click's age and the lookback, when it was excluded for being older than the
     /// lookback: renderers word it in place (see `excluded`).
     public var beyondLookback: (age: Int64, lookback: Int64)? {
@@ -312,8 +331,10 @@ public struct TouchTrace: Sendable, Equatable {
     /// `decisive` trace, since they explain a referrer's missing credit.
     public var byCheck = false
 
-    enum Exclusion: Sendable, Equatable {
+    /// Why a touch was excluded: in words, or for being older than the lookback.
+    public enum Exclusion: Sendable, Equatable {
         case words(String)
+        /// The click's age and the lookback, in seconds.
         case beyondLookback(age: Int64, lookback: Int64)
     }
 
