@@ -121,26 +121,19 @@ public struct Decision: Sendable {
     }
 
     @usableFromInline final class TraceBox: @unchecked Sendable {
-        // Changed only through `trace`'s `_modify`, when this box is not shared.
+        // Changed only when this box is not shared: through `trace`'s `_modify`,
+        // `takeTrace` and `restoreTrace` (each takes a unique box first).
         @usableFromInline var value: DecisionTrace
         @usableFromInline init(_ value: DecisionTrace) { self.value = value }
     }
 
+    /// A decision with its whole trace.
     public init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
                 status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
                 trace: DecisionTrace) {
-        self.order = order
-        self.referrer = referrer
-        self.referrerIndex = referrerIndex
-        self.orderAt = orderAt
-        self.orderDate = orderDate
-        self.status = status
-        self.ruleTotal = ruleTotal
-        self.amount = amount
-        self.payableOn = payableOn
-        self.reason = reason
-        self.lines = lines
-        self.storedTrace = .whole(TraceBox(trace))
+        self.init(order: order, referrer: referrer, referrerIndex: referrerIndex, orderAt: orderAt, orderDate: orderDate, status: status,
+                  ruleTotal: ruleTotal, amount: amount, payableOn: payableOn, reason: reason, lines: lines,
+                  storedTrace: .whole(TraceBox(trace)))
     }
 
     private init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
