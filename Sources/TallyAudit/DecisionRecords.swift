@@ -47,7 +47,52 @@ public struct DecisionLog: Sendable {
         self.plan = plan
         self.redactor = redactor
         self.traceDetail = header?.traceDetail ?? .full
+        ruleHeads = RuleHeads(plan: plan)
         if let header { append(header.members(plan: plan)) }
+    }
+
+    /// The first members of every rule's trace entry, by rule and outcome, written once.
+    private let ruleHeads: RuleHeads
+
+    /// `"rule":ID,"title":TITLE,"outcome":OUTCOME,"at":PLACE` for each rule of a plan and
+    /// each outcome, as JSON: the same for every decision (three of them a decision on
+    /// the reference kit's data), so written once per plan and copied into each record.
+    struct RuleHeads: Sendable {
+        private var json: [UInt8] = []
+        /// Where each head is in `json`, by rule index × outcomes + outcome.
+        private var ranges: [Range<Int>] = []
+        private static let outcomes = RuleTrace.Outcome.allCases
+
+        init(plan: Plan) {
+            for rule in plan.rules {
+                for outcome in RuleHeads.outcomes {
+                    var out = JSONWriter(capacity: 256)
+                    out.beginObject()
+                    RuleHeads.write(rule: rule.id, title: rule.title, outcome: outcome, at: rule.location, into: &out)
+                    let start = json.count
+                    out.withBytes { json.append(contentsOf: $0.dropFirst()) }  // without the `{`
+                    ranges.append(start..<json.count)
+                }
+            }
+        }
+
+        /// The members as every rule's entry starts (the words the heads are made of).
+        static func write(rule: String, title: String, outcome: RuleTrace.Outcome, at place: String, into out: inout JSONWriter) {
+            out.string("rule", rule)
+            out.string("title", title)
+            out.string("outcome", outcome.rawValue)
+            out.string("at", place)
+        }
+
+        /// Writes the head of rule `index` with `outcome` into the object `out` is
+        /// writing; false when the plan has no such rule.
+        func write(rule index: Int32, outcome: RuleTrace.Outcome, into out: inout JSONWriter) -> Bool {
+            guard index >= 0, let place = RuleHeads.outcomes.firstIndex(of: outcome) else { return false }
+            let slot = Int(index) * RuleHeads.outcomes.count + place
+            guard slot < ranges.count else { return false }
+            json.withUnsafeBufferPointer { out.members(UnsafeBufferPointer(rebasing: $0[ranges[slot]])) }
+            return true
+        }
     }
 
     /// What the redactor makes of a value (the value itself without one).
@@ -365,10 +410,12 @@ public struct DecisionLog: Sendable {
     /// `write(touchOf:at:into:)`).
     private func write(ruleOf rules: [RuleTrace], at index: Int, digits: Int, into out: inout JSONWriter) {
         out.beginObject()
-        out.string("rule", rules[index].rule)
-        out.string("title", rules[index].title)
-        out.string("outcome", rules[index].outcome.rawValue)
-        out.string("at", rules[index].location)
+        // Written once per plan; by the rule's own names only for a trace that does not
+        // know its rule's place (one made by hand).
+        if !ruleHeads.write(rule: rules[index].ruleIndex, outcome: rules[index].outcome, into: &out) {
+            RuleHeads.write(rule: rules[index].rule, title: rules[index].title, outcome: rules[index].outcome, at: rules[index].location,
+                            into: &out)
+        }
         if let failed = rules[index].failed { out.string("failed", shown(failed)) }
         if let label = rules[index].label { out.string("because", label) }
         if !rules[index].saw.isEmpty { saw(rules[index].saw, into: &out) }

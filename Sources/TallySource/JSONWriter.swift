@@ -55,6 +55,14 @@ public struct JSONWriter: ~Copyable {
         text.withUTF8 { put($0) }
     }
 
+    /// Adds members already written as JSON (`"a":1,"b":"x"`, without a leading comma)
+    /// to the object being written, as they are: parts of records that are the same
+    /// every time, written once.
+    public mutating func members(_ json: UnsafeBufferPointer<UInt8>) {
+        separator()
+        put(json)
+    }
+
     /// Starts the next top-level value (the next line of a JSONL file): no comma before it.
     public mutating func startValue() {
         first = true

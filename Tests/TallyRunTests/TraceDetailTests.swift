@@ -1,5 +1,5 @@
 import Foundation
-import TallyAudit
+@testable import TallyAudit
 import TallyDriver
 import TallyRun
 import TallyTestSupport
@@ -129,5 +129,28 @@ final class TraceDetailTests: XCTestCase {
         XCTAssertTrue(none.hasPrefix("This run was written with `--trace none`"), none)
         XCTAssertTrue(none.contains("Order \(order)\n"), none)
         XCTAssertFalse(none.contains("credit :"), none)
+    }
+
+    /// A rule's trace entry starts with words written once per plan (`RuleHeads`); a
+    /// trace that does not know its rule's place (one made by hand) gets the same words
+    /// from its own names.
+    func testRuleHeadsWrittenOncePerPlanAreTheRulesOwnWords() throws {
+        let run = ProjectRun.run(project.path, output: output(.full).path, write: false)
+        let plan = try XCTUnwrap(run.plan), decisions = try XCTUnwrap(run.result?.decisions)
+        let log = DecisionLog(plan: plan, header: nil)
+        var rules = 0, outcomes = Set<String>()
+        for decision in decisions {
+            var unplaced = decision
+            unplaced.trace.rules = decision.trace.rules.map { rule in
+                var unplaced = rule
+                unplaced.ruleIndex = -1
+                return unplaced
+            }
+            rules += decision.trace.rules.count
+            outcomes.formUnion(decision.trace.rules.map(\.outcome.rawValue))
+            XCTAssertEqual(String(decoding: log.head(decision), as: UTF8.self), String(decoding: log.head(unplaced), as: UTF8.self))
+        }
+        XCTAssertGreaterThan(rules, 100)
+        XCTAssertEqual(outcomes, ["paid", "not matched", "not effective", "replaced"], "every outcome's head is compared")
     }
 }

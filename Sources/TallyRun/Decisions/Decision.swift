@@ -416,7 +416,7 @@ public struct FraudTrace: Sendable, Equatable {
 
 /// One rule's outcome for a decision.
 public struct RuleTrace: Sendable {
-    public enum Outcome: String, Sendable {
+    public enum Outcome: String, Sendable, CaseIterable {
         case paid
         case notEffective = "not effective"
         case notMatched = "not matched"
@@ -424,6 +424,12 @@ public struct RuleTrace: Sendable {
     }
     /// The rule's id, title and place in the rule files, shared by all its traces.
     public var names: RuleNames
+    /// The rule's place in the plan's rules (-1 when not known): renderers write its id,
+    /// title and place from words of their own made once per plan, without reading
+    /// `names`, which the runner retains for every decision. (Read by the renderer on
+    /// the other core, their cache lines went back and forth between the two: the runner's
+    /// retains in evaluating rules took twice as many perf samples.)
+    public var ruleIndex: Int32 = -1
     public var rule: String { names.rule }
     public var title: String { names.title }
     /// Where the rule is written (`file:line`).

@@ -78,7 +78,7 @@ extension Runner {
         var matchedCount = 0
         let rules = plan.rules
         for index in rules.indices {
-            var trace = RuleTrace(names: ruleNames[index], outcome: .paid, failed: nil, label: nil, saw: [],
+            var trace = RuleTrace(names: ruleNames[index], ruleIndex: Int32(index), outcome: .paid, failed: nil, label: nil, saw: [],
                                   replacedBy: nil, amount: nil, paymentFacts: .none)
             if !kind.candidates[index] {
                 guard full else { continue }
