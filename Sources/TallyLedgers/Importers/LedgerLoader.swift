@@ -360,7 +360,7 @@ public struct LedgerLoader {
             // capped so that a huge file does not ask for more address space than a
             // machine has (beyond 8 million rows the arrays grow as before).
             let rows = min(size / 48, 8_000_000)
-            HugePages.reserve(&importer.loader.ledgers.orders, capacity: importer.loader.ledgers.orders.count + rows)
+            importer.loader.ledgers.orders.reserveCapacity(importer.loader.ledgers.orders.count + rows)
             importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
         }
         importer.importRows()

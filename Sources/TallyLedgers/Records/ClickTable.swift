@@ -279,7 +279,8 @@ public struct ClickTable: RandomAccessCollection, Sendable {
     /// (10 million clicks: about 1 s of page faults and copies less, see
     /// `LedgerLoader.loadClicks`). Capacity that is never written takes no memory.
     mutating func reserveCapacity(_ total: Int) {
-        func reserve<T>(_ column: inout [T]) { HugePages.reserve(&column, capacity: total) }
+        // Only when short of room: each piece of a file read in pieces asks again.
+        func reserve<T>(_ column: inout [T]) { if column.capacity < total { column.reserveCapacity(total) } }
         reserve(&at)
         reserve(&referrers)
         reserve(&customerIndexes)

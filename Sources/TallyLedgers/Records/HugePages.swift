@@ -3,7 +3,12 @@ import Foundation
 /// How large arrays get their memory. Those read at random (hash slots, per-customer
 /// indexes) are asked to be backed by 2 MiB pages where the system offers them (Linux
 /// transparent huge pages in `madvise` mode): a random read then rarely misses the TLB
-/// as well as the cache. Those filled in order are not (see `reserve`).
+/// as well as the cache. Those filled once front to back (a run's decisions, a ledger's
+/// orders or clicks) are not, and are reserved with `reserveCapacity`: on the VM of
+/// README's Performance table a huge page touched for the first time costs about four
+/// times what as many small pages do (1 GB: 2.1 s against 0.5 s, freshly freed memory
+/// being handed back to the host), and advising them cost the reference kit's large data
+/// 1 s of system time a run (2.3 s against 1.3 s, 12 runs) with no gain in user time.
 public enum HugePages {
     /// An array of `count` zeros whose storage is advised to use huge pages.
     public static func zeroed<T: FixedWidthInteger>(count: Int) -> [T] {
@@ -14,28 +19,16 @@ public enum HugePages {
         }
     }
 
-    /// Reserves room for `capacity` elements in `array` (when it has less), on ordinary
-    /// pages. Arrays filled once front to back (a run's decisions, a ledger's orders or
-    /// clicks) are not advised huge pages: on the VM of README's Performance table a
-    /// huge page touched for the first time costs about four times what as many small
-    /// pages do (1 GB: 2.1 s against 0.5 s, freshly freed memory being handed back to the
-    /// host), and advising them cost the reference kit's large data 1 s of system time a
-    /// run (2.3 s against 1.3 s, 12 runs) with no gain in user time.
-    public static func reserve<T>(_ array: inout [T], capacity: Int) {
-        guard array.capacity < capacity else { return }
-        array.reserveCapacity(capacity)
-    }
-
-    /// Reserves room for `capacity` elements in `array` like `reserve`, and has the kernel
-    /// supply the room's pages now, on another core, so the thread that fills the array
-    /// later takes no page faults. For an array filled while the other core has little to
+    /// Reserves room for `capacity` elements in `array` (when it has less), and has the
+    /// kernel supply the room's pages now, on another core, so the thread that fills the
+    /// array later takes no page faults. For an array filled while the other core has little to
     /// do: a run's decisions, reserved when the run starts (the renderer has no records
     /// yet). On the machine of README's Performance table the first touch of the reference
     /// kit's million decisions, 170 MB, took 0.27 s of the runner's core. Every page of
     /// the room is supplied, filled or not: the room is for as many decisions as orders,
     /// and the large data fills four fifths of it (some 30 MB more at the peak).
     public static func reserveAndFault<T>(_ array: inout [T], capacity: Int) {
-        reserve(&array, capacity: capacity)
+        if array.capacity < capacity { array.reserveCapacity(capacity) }
         let bytes = array.capacity * MemoryLayout<T>.stride
         array.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
