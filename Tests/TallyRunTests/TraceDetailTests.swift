@@ -87,6 +87,12 @@ final class TraceDetailTests: XCTestCase {
                 let excluded = touch["excluded"] as? String
                 XCTAssertTrue(isTrue(touch["kept"]) || excluded?.hasPrefix("rejected by fraud check") == true, "\(touch)")
             }
+            // A kept touch earned credit: its referrer has a weight (those that only lost
+            // to a later touch are left out).
+            let weighted = Set((shortTrace["weights"] as? [String: Any] ?? [:]).keys)
+            for touch in shortTouches where isTrue(touch["kept"]) {
+                XCTAssertTrue(weighted.contains(touch["referrer"] as? String ?? ""), "\(short["id"] ?? ""): \(touch)")
+            }
             if let status = short["status"] as? String, status != "rejected" || short["reason"] == nil {
                 XCTAssertTrue(shortTouches.contains { isTrue($0["kept"]) && ($0["referrer"] as? String) == (short["referrer"] as? String) },
                               "the credited touch of \(short["id"] ?? "") is in its decisive trace")
@@ -152,5 +158,23 @@ final class TraceDetailTests: XCTestCase {
         }
         XCTAssertGreaterThan(rules, 100)
         XCTAssertEqual(outcomes, ["paid", "not matched", "not effective", "replaced"], "every outcome's head is compared")
+    }
+
+    /// A decisive trace keeps, of the kept touches, only the one that earned credit:
+    /// under last touch the customer's earlier clicks (the same referrer's or another's,
+    /// numeric ids or not) are left out.
+    func testDecisiveKeepsOnlyTheCreditedTouchOfSeveral() throws {
+        var scenario = Scenario("attribution {\n  model last_touch\n}\nrule base {\n  pay 10% of credit.net\n}\n")
+        scenario.clicks += "101,2026-01-01T10:00:00Z,R1,ann\nc-102,2026-01-01T11:00:00Z,R2,ann\n103,2026-01-01T12:00:00Z,R1,ann\n"
+            + "104,2026-01-01T13:00:00Z,R2,bob\nc-105,2026-01-01T14:00:00Z,R1,bob\n"
+        scenario.orders += "A,2026-01-02T00:00:00Z,ann,X,1,100.00\nB,2026-01-02T00:00:00Z,bob,X,1,100.00\n"
+        let scratch = folder.appendingPathComponent("last-touch")
+        try scenario.write(to: scratch)
+        for (level, kept) in [(TraceDetail.full, [["101", "c-102", "103"], ["104", "c-105"]]), (.decisive, [["103"], ["c-105"]])] {
+            let run = ProjectRun.run(scratch.path, write: false, trace: level)
+            let decisions = try XCTUnwrap(run.result?.decisions)
+            XCTAssertEqual(decisions.map(\.id), ["A/R1", "B/R1"], "\(level)")
+            XCTAssertEqual(decisions.map { $0.trace.touches.filter(\.isKept).map(\.id) }, kept, "\(level)")
+        }
     }
 }

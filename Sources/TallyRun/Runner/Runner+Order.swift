@@ -127,10 +127,13 @@ extension Runner {
             })
         }
         if traceDetail == .decisive {
-            // Only the touches that earned credit, and those a touch check rejected.
-            var credited = Set<String>()
-            for (touch, weight) in zip(scratch.kept, scratch.weights) where weight > .zero { credited.insert(touch.evidence.rawValue + "\u{1F}" + touch.id.text) }
-            traces.removeAll { trace in !trace.byCheck && !(trace.isKept && credited.contains(trace.evidence + "\u{1F}" + trace.id)) }
+            // Only the touches that earned credit, and those a touch check rejected. Told
+            // by evidence and id (`TouchID`, no text made of a click's number): an order
+            // has a few touches, so a search of them.
+            let credited = scratch.kept.indices.filter { scratch.weights[$0] > .zero }
+            traces.removeAll { trace in
+                !trace.byCheck && !(trace.isKept && credited.contains { scratch.kept[$0].evidence.rawValue == trace.evidence && scratch.kept[$0].id == trace.touchID })
+            }
         }
 
         let facts = OrderFacts(id: order.id, at: order.at, localDate: orderView.localDate, channel: order.channel,
