@@ -16,7 +16,8 @@ final class PlainClickRowsTests: XCTestCase {
     }
 
     /// A messy clicks file: plain rows, quoted fields (with commas, quotes and line
-    /// breaks), CRLF and blank lines, spaces around fields, non-ASCII keys, ragged rows,
+    /// breaks), CRLF and blank lines, spaces around fields, non-ASCII keys, customer keys
+    /// of 30 to 35 bytes, ragged rows,
     /// bad timestamps, unknown referrers, duplicates written both ways, a step back in
     /// time, and sometimes no final line break.
     func messyClicks(seed: UInt64) -> String {
@@ -42,6 +43,8 @@ final class PlainClickRowsTests: XCTestCase {
             case 9: fields[0] = ""
             case 10: fields[2] = ""
             case 11: fields[4] = "\"a\"\"b\""
+            // Keys about as long as the longest numbered a row later (`AwaitingCustomer`).
+            case 12: fields[3] = "customer-" + String(repeating: "x", count: 20 + Int(random.next() % 6)) + "\(random.next() % 3)"
             default: break
             }
             var row = fields.joined(separator: ",")

@@ -51,6 +51,8 @@ extension RowImporter {
         // uniqueness check per row.
         var read = 0, accepted = 0
         var lastDay = Timestamp.LastDay()
+        // The last click taken, until its customer key is numbered (see `AwaitingCustomer`).
+        var awaiting: AwaitingCustomer?
         // Let go of the loader's click table while appending, so it is not copied.
         var clicks = loader.ledgers.clicks
         loader.ledgers.clicks = ClickTable()
@@ -88,6 +90,8 @@ extension RowImporter {
                 let customerBytes = field(customerColumn), referrerBytes = field(referrerColumn)
                 if let customerBytes { clicks.prefetchCustomer(customerBytes) }
                 if let referrerBytes { referrerNumbers.prefetch(referrerBytes) }
+                // The row before is numbered now: its key's slot had this row's reading to arrive.
+                if let earlier = awaiting.take() { clicks.numberCustomer(of: earlier) }
                 guard let customerBytes, field(tokenColumn)?.isEmpty == true, let atBytes = field(atColumn),
                       let at = Timestamp.parse(bytes: atBytes, lastDay: &lastDay), let referrerBytes, !referrerBytes.isEmpty,
                       let referrer = referrerNumbers.number(of: referrerBytes),
@@ -106,7 +110,9 @@ extension RowImporter {
                     loader.reject(file, line, column: "", value: "", reason: Reject.exactDuplicate(of: earlier), duplicate: true, of: earlier)
                     return false
                 }
-                clicks.append(at: at, referrer: referrer, customer: clicks.internCustomer(customerBytes), id: id,
+                let row = clicks.count
+                awaiting = AwaitingCustomer(row: row, key: customerBytes)
+                clicks.append(at: at, referrer: referrer, customer: awaiting == nil ? clicks.internCustomer(customerBytes) : -1, id: id,
                               source: RowReference(file: file, line: line), texts: UnsafeBufferPointer(texts), codes: UnsafeBufferPointer(codes))
                 return true
             }
@@ -118,8 +124,10 @@ extension RowImporter {
                 read += 1
             case .some(.none):
                 read += 1
+                if let earlier = awaiting.take() { clicks.numberCustomer(of: earlier) }
                 if let fallback { importGeneral(fallback, clicks: &clicks) }
             case nil:
+                if let earlier = awaiting.take() { clicks.numberCustomer(of: earlier) }
                 guard reader.next(into: &csvRow) else { break rows }
                 read += 1
                 importGeneral(csvRow, clicks: &clicks)

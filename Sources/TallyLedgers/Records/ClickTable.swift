@@ -215,6 +215,10 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         customers.intern(bytes) { String(decoding: bytes, as: UTF8.self) }
     }
 
+    /// Sets the customer number of click `index`, appended before its key was numbered
+    /// (see `AwaitingCustomer`).
+    mutating func setCustomerIndex(_ number: Int32, of index: Int) { customerIndexes[index] = number }
+
     public mutating func append(_ click: Click) {
         at.append(click.at.secondsSinceEpoch)
         referrers.append(click.referrer)
