@@ -16,7 +16,7 @@ extension Runner {
     /// `clickCustomer`: the clicks table's number for the order's customer key (nil when no
     /// click has it).
     /// The touches go into `touches` (emptied first); the trace entries are returned.
-    mutating func gatherTouches(_ order: Order, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?,
+    mutating func gatherTouches(_ order: UnsafePointer<Order>, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?,
                                 into touches: inout [Touch]) -> [TouchTrace] {
         touches.removeAll(keepingCapacity: true)
         var traces: [TouchTrace] = []
@@ -28,20 +28,20 @@ extension Runner {
         func clickID(_ index: Int) -> TouchID { ledgers.clicks.idNumber(index).map(TouchID.number) ?? .text(ledgers.clicks.id(index)) }
 
         // Coupons: codes on the order, mapped by assignments valid at the order's instant.
-        for (position, code) in order.promoCodes.enumerated() {
+        for (position, code) in order.pointee.promoCodes.enumerated() {
             guard let assignments = assignmentsByCode[code.uppercased()] else { continue }
-            let valid = assignments.filter { ($0.validFrom.map { $0 <= order.at } ?? true) && ($0.validUntil.map { order.at < $0 } ?? true) }
+            let valid = assignments.filter { ($0.validFrom.map { $0 <= order.pointee.at } ?? true) && ($0.validUntil.map { order.pointee.at < $0 } ?? true) }
             if valid.isEmpty {
                 for assignment in assignments where full {
-                    traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code,
+                    traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.pointee.at, code: code,
                                              excluded: "the code's assignment is not valid at the order's time (\(AssignmentText.window(assignment)))"))
                 }
                 continue
             }
             for assignment in valid {
-                touches.append(Touch(evidence: .coupon, at: order.at, referrer: assignment.referrer, click: nil, code: code, id: .text(code),
+                touches.append(Touch(evidence: .coupon, at: order.pointee.at, referrer: assignment.referrer, click: nil, code: code, id: .text(code),
                                      sequence: Int.max / 2 + position))
-                if traced { traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.at, code: code, excluded: nil)) }
+                if traced { traces.append(TouchTrace(evidence: "coupon", id: code, referrer: referrerID(assignment.referrer), at: order.pointee.at, code: code, excluded: nil)) }
             }
         }
 
@@ -49,7 +49,7 @@ extension Runner {
         let lookback = plan.attribution.lookbackSeconds
         if let number = clickCustomer, let customerClicks {
             // Twice the lookback, so a trace can name the clicks that just missed it.
-            let orderAt = order.at.secondsSinceEpoch
+            let orderAt = order.pointee.at.secondsSinceEpoch
             let window = customerClicks.clicks(of: number, from: orderAt - 2 * lookback, through: orderAt)
             // Room for every click at once (growing both arrays by appending was 6% of
             // evaluating an order on the reference kit's medium data).
@@ -92,12 +92,12 @@ extension Runner {
         }
 
         // Survey answers: they name their order and stand at its instant.
-        for (position, answer) in (surveysByOrder.isEmpty ? [] : surveysByOrder[order.id] ?? []).enumerated() {
+        for (position, answer) in (surveysByOrder.isEmpty ? [] : surveysByOrder[order.pointee.id] ?? []).enumerated() {
             guard let referrer = answer.referrer else { continue }
-            touches.append(Touch(evidence: .survey, at: order.at, referrer: referrer, click: nil, code: "", id: .text("survey:\(position + 1)"),
+            touches.append(Touch(evidence: .survey, at: order.pointee.at, referrer: referrer, click: nil, code: "", id: .text("survey:\(position + 1)"),
                                  sequence: Int.max / 2 + 1000 + position))
             if traced {
-                traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.at,
+                traces.append(TouchTrace(evidence: "survey", id: "survey:\(position + 1)", referrer: referrerID(referrer), at: order.pointee.at,
                                          code: answer.answer, excluded: nil))
             }
         }

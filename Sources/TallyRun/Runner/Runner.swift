@@ -207,7 +207,7 @@ public struct Runner {
             }
             if let number { customerClicks?.prefetchEntries(number) }
             ingestClicks(through: orders[index].at)
-            process(orders[index], position: index, clickCustomer: number)
+            process(orders.baseAddress! + index, position: index, clickCustomer: number)
         }
     }
 
