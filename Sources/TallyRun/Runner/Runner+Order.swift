@@ -32,6 +32,12 @@ extension Runner {
                          localDate: localDate, coupon: "", rate: rate)
     }
 
+    /// An order's net in its own currency, from its fields where it lies: `net` (a
+    /// property) read through the pointer copied the whole order first.
+    static func net(of order: UnsafePointer<Order>) -> Int64 {
+        order.pointee.lines.reduce(-order.pointee.orderDiscount) { $0 + $1.amount - $1.discount }
+    }
+
     /// Decides one order, the one at `position` in `ledgers.orders`. `clickCustomer`: the
     /// clicks table's number for its customer key (nil when no click has it), looked up
     /// ahead by `run`. The order is read where it lies: passed as a value, every order
@@ -141,7 +147,7 @@ extension Runner {
 
         let facts = OrderFacts(id: order.pointee.id, at: order.pointee.at, localDate: orderView.localDate, channel: order.pointee.channel,
                                customer: order.pointee.customer, isNewCustomer: customer.isNew, currency: order.pointee.currency.code,
-                               net: order.pointee.net, netMinorUnits: order.pointee.currency.minorUnits, rate: orderView.rate,
+                               net: Runner.net(of: order), netMinorUnits: order.pointee.currency.minorUnits, rate: orderView.rate,
                                convertedNet: orderView.net)
 
         // Credits, then order checks (which may count credits), then rules.
@@ -224,7 +230,7 @@ extension Runner {
         while let decision = scratch.pending.popLast() { result.decisions.append(decision) }
         if count > 1 { result.decisions[first...].reverse() }
         if refunded[position] {
-            decided[order.pointee.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: order.pointee.net, currency: order.pointee.currency)
+            decided[order.pointee.id] = DecidedOrder(first: Int32(first), count: Int32(count), net: Runner.net(of: order), currency: order.pointee.currency)
         }
     }
 
