@@ -1,3 +1,5 @@
+import TallyPrefetch
+
 /// What each per-referrer limit has counted so far, by limit, referrer and period (the
 /// period's number as `applyLimits` computes it).
 ///
@@ -37,6 +39,13 @@ struct LimitUse {
         } else {
             slots[slot].used = used
         }
+    }
+
+    /// Asks for the slot where the key is looked for first, to be read soon (see
+    /// `Runner.prefetchReferrer`): nothing is read or changed.
+    func prefetch(limit: Int, referrer: Int32, period: Int) {
+        let slot = Self.hash(limit: limit, referrer: referrer, period: period) & (slots.count - 1)
+        slots.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + slot) }
     }
 
     /// The slot holding the key, or the empty slot where it would go.

@@ -1,4 +1,5 @@
 import TallyPlan
+import TallyPrefetch
 import TallyValues
 
 /// The rates of pay clauses whose rate depends on the referrer alone (a table looked up by
@@ -38,6 +39,15 @@ struct ReferrerRates {
     mutating func remember(_ rate: ExactDecimal?, rule: Int, payment: Int, referrer: Int32?) {
         guard let site = site(rule: rule, payment: payment, referrer: referrer) else { return }
         known[site][Int(referrer!)] = .some(rate)
+    }
+
+    /// Asks for the referrer's remembered rates, to be read soon (see
+    /// `Runner.prefetchReferrer`).
+    func prefetch(referrer: Int32) {
+        let slot = Int(referrer)
+        for site in known.indices where slot < known[site].count {
+            known[site].withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + slot) }
+        }
     }
 
     private func site(rule: Int, payment: Int, referrer: Int32?) -> Int? {

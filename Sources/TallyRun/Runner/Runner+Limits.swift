@@ -16,8 +16,7 @@ extension Runner {
             let limit = plan.limits[limitIndex]
             func counts(_ index: Int) -> Bool { decisions[index].status != .rejected && decisions[index].amount > 0 }
             if let months = limit.months {
-                let date = orderView.localDate
-                let period = (date.year * 12 + date.month - 1) / months
+                let period = Runner.period(of: orderView.localDate, months: months)
                 for index in decisions.indices where counts(index) {
                     let referrer = decisions[index].referrerIndex
                     let used = limitUse.used(limit: limitIndex, referrer: referrer, period: period)
@@ -41,6 +40,10 @@ extension Runner {
             }
         }
     }
+
+    /// The number of the period of `months` months a local date falls in, counted from
+    /// January of year 0: what a per-referrer limit counts by.
+    static func period(of date: CivilDate, months: Int) -> Int { (date.year * 12 + date.month - 1) / months }
 
     func reduce(_ decision: inout Decision, to after: Int64, limit: PlannedLimit, note: String) {
         decision.trace.adjustments.append(AdjustmentTrace(kind: "cap", rule: limit.text, before: decision.amount, after: after, note: note))

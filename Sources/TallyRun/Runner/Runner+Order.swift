@@ -109,6 +109,7 @@ extension Runner {
                 scratch.referrerWeights.removeLast()
             }
         }
+        for referrer in scratch.referrers { prefetchReferrer(referrer, orderView: orderView) }
         let totalWeight = scratch.referrerWeights.reduce(Weight.zero, +)
         // One referrer takes each amount whole: no split (six arrays per order).
         let whole = scratch.referrers.count == 1
