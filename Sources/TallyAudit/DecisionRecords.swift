@@ -126,6 +126,13 @@ public struct DecisionLog: Sendable {
         count += 1
     }
 
+    /// Chains a record rendered and hashed elsewhere (see `RenderedBodies`): the same
+    /// bytes `chain(_:trace:into:)` writes.
+    mutating func chain(body: UnsafeBufferPointer<UInt8>, hashed: consuming HashChain.BodyHash, into lines: inout JSONWriter) {
+        previous = HashChain.seal(body, hashed: hashed, previous: previous, into: &lines)
+        count += 1
+    }
+
     /// Takes the whole records `lines` holds (see `chain(_:into:)`), after the log's own:
     /// written to `file` straight from the writer's buffer, or kept in `bytes` without one.
     mutating func take(_ lines: inout JSONWriter) {
@@ -472,6 +479,9 @@ public struct DecisionLog: Sendable {
     enum StreamLimits {
         /// 128 batches of 256 decisions.
         static let batchesInFlight = 128
+        /// Batches waiting for the renderer at which the runner renders the next batch's
+        /// records itself (see `RenderedBodies`).
+        static let renderAheadAt = 2
     }
 
     /// Renders and chains decisions as the runner hands them over, on a queue of its own,
@@ -500,11 +510,24 @@ public struct DecisionLog: Sendable {
         /// Records rendered and chained, not yet taken by the log: a few megabytes at a
         /// time, written from here (touched on `queue` only, and by `finish` after it drained).
         private var lines = JSONWriter(capacity: 1 << 23)
+        /// The log as made, for rendering records on the runner's thread (it reads the
+        /// plan, the redactor, the trace detail and the rule heads, and never chains).
+        private let renderingLog: DecisionLog
+        /// See `StreamLimits.renderAheadAt`.
+        private let renderAheadAt: Int
 
         /// `file`, when given, receives the records as they are chained (see `DecisionLog.file`);
         /// `comparison`, when given instead, compares them with a recorded ledger.
-        public init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil, comparison: LedgerComparison? = nil) {
+        public convenience init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil, comparison: LedgerComparison? = nil) {
+            self.init(plan: plan, header: header, redactor: redactor, file: file, comparison: comparison, renderAheadAt: StreamLimits.renderAheadAt)
+        }
+
+        /// The same, the runner rendering a batch itself once `renderAheadAt` batches wait
+        /// for the renderer (tests set 0, always, or `Int.max`, never).
+        init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle?, comparison: LedgerComparison?, renderAheadAt: Int) {
+            self.renderAheadAt = renderAheadAt
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
+            renderingLog = log
             if let file {
                 log.file = file
                 log.flush()
@@ -530,6 +553,11 @@ public struct DecisionLog: Sendable {
         /// `renderedLock`.
         private var rendered: [[Decision]] = []
         private let renderedLock = NSLock()
+        /// Batches handed over that the renderer has not started (guarded by `renderedLock`).
+        private var waiting = 0
+        /// Boxes of rendered records the chain is done with, to be filled again (guarded by
+        /// `renderedLock`).
+        private var emptiedBodies: [RenderedBodies] = []
 
         /// Lets go of the batches the renderer is done with, on the calling thread: the
         /// runner's, which made them. (Freed on the renderer's thread, every string and
@@ -552,7 +580,28 @@ public struct DecisionLog: Sendable {
         /// renderer is then their only owner until it hands them back to be let go of.
         private final class Batch: @unchecked Sendable {
             var decisions: [Decision]
+            /// The records, when the runner rendered them before handing the batch over.
+            var bodies: RenderedBodies?
             init(_ decisions: [Decision]) { self.decisions = decisions }
+        }
+
+        /// Renders the records of `decisions` on the calling thread (the runner's) into a
+        /// box for the chain, each decision moved out and back as the renderer does.
+        private func renderBodies(_ decisions: inout [Decision], into bodies: RenderedBodies) {
+            decisions.withUnsafeMutableBufferPointer { decisions in
+                guard let base = decisions.baseAddress else { return }
+                for index in decisions.indices {
+                    var decision = (base + index).move()
+                    let trace = decision.takeTrace()
+                    let start = bodies.writer.count
+                    renderingLog.write(decision, trace: trace, into: &bodies.writer)
+                    bodies.ends.append(bodies.writer.count)
+                    bodies.hashes.append(bodies.writer.withBytes(from: start) { HashChain.BodyHash(of: $0) })
+                    bodies.writer.startValue()
+                    decision.restoreTrace(trace)
+                    (base + index).initialize(to: decision)
+                }
+            }
         }
 
         private func handOver() {
@@ -561,10 +610,27 @@ public struct DecisionLog: Sendable {
             swap(&batch, &spare)
             if batch.capacity < 256 { batch.reserveCapacity(256) }
             releaseRendered()
+            // While the renderer has batches waiting, the runner renders this one itself.
+            renderedLock.lock()
+            let ahead = waiting >= renderAheadAt ? (emptiedBodies.popLast() ?? RenderedBodies()) : nil
+            waiting += 1
+            renderedLock.unlock()
+            if let ahead {
+                renderBodies(&handed.decisions, into: ahead)
+                handed.bodies = ahead
+            }
             inFlight.wait()
             queue.async {
+                self.renderedLock.lock()
+                self.waiting -= 1
+                self.renderedLock.unlock()
                 var decisions: [Decision] = []
                 swap(&decisions, &handed.decisions)
+                if let bodies = handed.bodies {
+                    self.chain(bodies)
+                    self.finishBatch(decisions, bodies: bodies)
+                    return
+                }
                 // Each decision moved out of the batch, rendered and moved back: a decision
                 // read where it lies (iterated, by an array's subscript, or through a buffer)
                 // was copied for the call that renders it, as it might change meanwhile,
@@ -580,13 +646,35 @@ public struct DecisionLog: Sendable {
                         (base + index).initialize(to: decision)
                     }
                 }
-                if self.lines.count >= 1 << 22 { self.log.take(&self.lines) }
-                self.log.decisions += decisions.count
-                self.renderedLock.lock()
-                self.rendered.append(decisions)
-                self.renderedLock.unlock()
-                self.inFlight.signal()
+                self.finishBatch(decisions, bodies: nil)
             }
+        }
+
+        /// Chains records the runner rendered (on `queue`).
+        private func chain(_ bodies: RenderedBodies) {
+            var start = 0
+            for index in bodies.ends.indices {
+                let end = bodies.ends[index]
+                guard let hashed = bodies.hashes[index].take() else { continue }
+                bodies.writer.withBytes { all in
+                    log.chain(body: UnsafeBufferPointer(rebasing: all[start..<end]), hashed: hashed, into: &lines)
+                }
+                start = end
+            }
+        }
+
+        /// After a batch is chained (on `queue`): the records go out when enough have
+        /// gathered, and the decisions (and the box of rendered records) go back to the
+        /// runner to be let go of (and filled again).
+        private func finishBatch(_ decisions: [Decision], bodies: RenderedBodies?) {
+            if lines.count >= 1 << 22 { log.take(&lines) }
+            log.decisions += decisions.count
+            bodies?.removeAll()
+            renderedLock.lock()
+            rendered.append(decisions)
+            if let bodies { emptiedBodies.append(bodies) }
+            renderedLock.unlock()
+            inFlight.signal()
         }
 
         /// Waits for every decision, appends the run's adjustments and returns the log,

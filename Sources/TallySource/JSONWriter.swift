@@ -49,6 +49,12 @@ public struct JSONWriter: ~Copyable {
         text.withUTF8Buffer { put($0) }
     }
 
+    /// Adds bytes as they are, not as a JSON value (see `raw(_:)`): a record rendered
+    /// by another writer.
+    public mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+        put(bytes)
+    }
+
     /// Adds text as it is, not as a JSON value (see `raw(_:)`).
     public mutating func raw(_ text: String) {
         var text = text
