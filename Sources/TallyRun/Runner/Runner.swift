@@ -266,6 +266,13 @@ struct ScreenedClicks {
     /// Clicks of a table that keeps no channel.
     var noChannel: (total: Int, flagged: Int) = (0, 0)
 
+    /// Asks for a referrer's counts, to be counted soon (see `Runner.gatherTouches`).
+    func prefetch(referrer: Int32) {
+        let slot = Int(referrer)
+        guard slot < byReferrer.count else { return }
+        byReferrer.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + slot) }
+    }
+
     mutating func count(referrer: Int32, channel: Int32?, flagged: Bool) {
         let slot = Int(referrer)
         if slot >= byReferrer.count { byReferrer += Array(repeating: (0, 0), count: slot + 1 - byReferrer.count) }
