@@ -9,8 +9,13 @@ extension Runner {
     /// month; from payable-on on, a `clawback` in the refund's local month. Zero writes nothing.
     mutating func applyRefunds() {
         var refunded: [String: Int64] = [:]
-        var clawed: [String: Int64] = [:]
+        // By the decision's place in the result: keyed by its id, a string made and hashed
+        // twice for every clawback. (This runs on one core at the end of the run, the other
+        // idle: 0.19 s on the reference kit's large data, a third of it page faults and
+        // copies of the adjustments growing one by one.)
+        var clawed: [Int: Int64] = [:]
         var clampWarned = Set<String>()
+        result.adjustments.reserveCapacity(result.adjustments.count + ledgers.refunds.count)
         for refund in ledgers.refunds {
             if refund.at > asOf {
                 result.refundsAfterAsOf += 1
@@ -32,13 +37,13 @@ extension Runner {
             }
             guard plan.clawback, net.net > 0 else { continue }
             for position in positions {
+                guard result.decisions[position].amount != 0 else { continue }
                 let decision = result.decisions[position]
-                guard decision.amount != 0 else { continue }
                 let target = (Fraction(decision.amount) * Fraction(Int128(clamped), Int128(net.net))).roundedHalfEven
-                let before = clawed[decision.id] ?? 0
+                let before = clawed[position] ?? 0
                 let delta = target - before
                 guard delta != 0 else { continue }
-                clawed[decision.id] = target
+                clawed[position] = target
                 let payableInstant = decision.payableOn.map { plan.clock.startOfDay($0) }
                 let isReduction = payableInstant.map { refund.at < $0 } ?? true
                 let month = isReduction
