@@ -29,13 +29,18 @@ public enum HashChain {
     /// the log's pending bytes was a twentieth of rendering one.)
     static func seal(_ writer: inout JSONWriter, from start: Int, previous: String) -> String {
         let hash = writer.withBytes(from: start) { digest(of: $0, previous: previous) }
+        close(into: &writer, previous: previous, hash: hash)
+        return hash
+    }
+
+    /// Ends a record open in `writer`: `prev`, `hash`, the closing brace and the line end.
+    private static func close(into writer: inout JSONWriter, previous: String, hash: String) {
         writer.raw(",\"prev\":\"")
         writer.raw(previous)
         writer.raw("\",\"hash\":\"")
         writer.raw(hash)
         writer.raw("\"}\n")
         writer.startValue()
-        return hash
     }
 
     /// Seals a record whose body (`open`, rendered without its closing brace) was
@@ -45,12 +50,7 @@ public enum HashChain {
     static func seal(_ open: UnsafeBufferPointer<UInt8>, hashed: consuming BodyHash, previous: String, into writer: inout JSONWriter) -> String {
         let hash = digest(continuing: hashed.hasher, previous: previous)
         writer.raw(open)
-        writer.raw(",\"prev\":\"")
-        writer.raw(previous)
-        writer.raw("\",\"hash\":\"")
-        writer.raw(hash)
-        writer.raw("\"}\n")
-        writer.startValue()
+        close(into: &writer, previous: previous, hash: hash)
         return hash
     }
 
