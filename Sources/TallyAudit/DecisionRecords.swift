@@ -655,7 +655,8 @@ public struct DecisionLog: Sendable {
             var start = 0
             for index in bodies.ends.indices {
                 let end = bodies.ends[index]
-                guard let hashed = bodies.hashes[index].take() else { continue }
+                // Each body's hash is taken once, here (a record is never skipped).
+                let hashed = bodies.hashes[index].take()!
                 bodies.writer.withBytes { all in
                     log.chain(body: UnsafeBufferPointer(rebasing: all[start..<end]), hashed: hashed, into: &lines)
                 }

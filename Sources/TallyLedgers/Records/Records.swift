@@ -115,7 +115,12 @@ public struct Order: Sendable, Equatable {
     /// Promotion discounts: on lines, plus any order-level discount.
     @inlinable public var discount: Int64 { lines.reduce(orderDiscount) { $0 + $1.discount } }
     /// Gross less discounts.
-    @inlinable public var net: Int64 { gross - discount }
+    @inlinable public var net: Int64 { Order.net(lines: lines, orderDiscount: orderDiscount) }
+    /// The net of an order with these lines and order-level discount (for a reader that
+    /// holds the order's fields, not the order: see `Runner.net(of:)`).
+    @inlinable public static func net(lines: [OrderLine], orderDiscount: Int64) -> Int64 {
+        lines.reduce(-orderDiscount) { $0 + $1.amount - $1.discount }
+    }
     /// Whether the order was cancelled or voided (it earns nothing).
     @inlinable public var isCancelled: Bool { status == "cancelled" || status == "canceled" || status == "voided" }
 }

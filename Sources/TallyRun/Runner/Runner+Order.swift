@@ -35,7 +35,7 @@ extension Runner {
     /// An order's net in its own currency, from its fields where it lies: `net` (a
     /// property) read through the pointer copied the whole order first.
     static func net(of order: UnsafePointer<Order>) -> Int64 {
-        order.pointee.lines.reduce(-order.pointee.orderDiscount) { $0 + $1.amount - $1.discount }
+        Order.net(lines: order.pointee.lines, orderDiscount: order.pointee.orderDiscount)
     }
 
     /// Decides one order, the one at `position` in `ledgers.orders`. `clickCustomer`: the
