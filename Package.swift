@@ -26,8 +26,11 @@ let package = Package(
         .target(name: "TallyCheck", dependencies: ["TallySyntax", "TallySource", "TallyValues"]),
         // A cache prefetch hint (C: Swift has none), for lookups into large tables.
         .target(name: "TallyPrefetch"),
+        // One pass over a CSV line with vector instructions (C: Swift has no movemask).
+        .target(name: "TallyLineScan"),
         // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml, signed tracking tokens.
-        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", "TallyPrefetch", .product(name: "Yams", package: "Yams"),
+        .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", "TallyPrefetch", "TallyLineScan",
+                                                     .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // The evaluation plan: compiled rules, checks, tables, tiers, limits, aggregates.
         .target(name: "TallyPlan", dependencies: ["TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
@@ -54,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyLedgersTests",
-            dependencies: ["TallyLedgers", "TallyDriver", "TallyValues", "TallySource", "TallyTestSupport"],
+            dependencies: ["TallyLedgers", "TallyLineScan", "TallyDriver", "TallyValues", "TallySource", "TallyTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -63,7 +63,7 @@ final class CSVReaderTests: XCTestCase {
     }
 
     /// Plain lines read in place give the fields the general reader gives, whatever
-    /// their width: no field, one, a few, more than a batch of delimiters (64), empty
+    /// their width: no field, one, a few, more than the room the scan starts with (128), empty
     /// fields, non-ASCII bytes, CRLF, blank lines.
     func testPlainLinesSplitAsTheGeneralReaderDoes() throws {
         var lines = ["", "a", "a,b", ",,", "é,ü,x", "a,b\r", String(repeating: "x,", count: 150) + "end",
