@@ -41,7 +41,7 @@ public struct LedgerLoader {
     let project: ProjectFile
     var ledgers = Ledgers()
     /// Order id -> position in `ledgers.orders`.
-    var orderPosition: [String: Int] = [:]
+    var orderPosition = OrderPositions()
     /// Clicks whose token could not be checked because tally.yaml lists no keys.
     var unverifiedTokens = 0
     /// Set when a clicks file turned out not to be in time order.
@@ -279,9 +279,9 @@ public struct LedgerLoader {
         }
         if inOrder { return }
         ledgers.orders.sort(by: precedes)
-        orderPosition = [:]
+        orderPosition = OrderPositions()
         orderPosition.reserveCapacity(ledgers.orders.count)
-        for (index, order) in ledgers.orders.enumerated() { orderPosition[order.id] = index }
+        for (index, order) in ledgers.orders.enumerated() { _ = orderPosition.insert(order.id, at: index) }
     }
 
     /// Rejects a row and counts it.
@@ -351,7 +351,7 @@ public struct LedgerLoader {
         // Let go of our references so the importer's arrays are unique: appending to a
         // shared array would copy it on every row.
         ledgers = Ledgers()
-        orderPosition = [:]
+        orderPosition = OrderPositions()
         if source.kind == .orders, let size = try? FileManager.default.attributesOfItem(atPath: source.path)[.size] as? Int {
             // Sized once from the file (an order row has some 48 bytes at least): growing
             // the orders and their index by doubling rehashed and copied them again and
@@ -361,7 +361,7 @@ public struct LedgerLoader {
             // machine has (beyond 8 million rows the arrays grow as before).
             let rows = min(size / 48, 8_000_000)
             importer.loader.ledgers.orders.reserveCapacity(importer.loader.ledgers.orders.count + rows)
-            importer.loader.orderPosition.reserveCapacity(importer.loader.orderPosition.count + rows)
+            importer.loader.orderPosition.reserveCapacity(importer.loader.ledgers.orders.count + rows)
         }
         importer.importRows()
         self = importer.loader

@@ -75,9 +75,8 @@ struct OrderGrouper {
         } catch {
             return
         }
-        // One hash for the usual new id: put in place, and put back if it was taken.
-        if let position = loader.orderPosition.updateValue(loader.ledgers.orders.count, forKey: order.id) {
-            loader.orderPosition[order.id] = position
+        // One lookup for the usual new id: recorded unless it is taken.
+        if let position = loader.orderPosition.insert(order.id, at: loader.ledgers.orders.count) {
             let earlier = loader.ledgers.orders[position]
             var same = earlier
             same.source = order.source
