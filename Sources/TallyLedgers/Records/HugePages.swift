@@ -12,9 +12,14 @@ import Foundation
 public enum HugePages {
     /// An array of `count` zeros whose storage is advised to use huge pages.
     public static func zeroed<T: FixedWidthInteger>(count: Int) -> [T] {
+        array(repeating: 0, count: count)
+    }
+
+    /// An array of `count` copies of `value` whose storage is advised to use huge pages.
+    public static func array<T>(repeating value: T, count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             advise(UnsafeMutableRawBufferPointer(buffer))
-            buffer.initialize(repeating: 0)
+            buffer.initialize(repeating: value)
             initialized = count
         }
     }
