@@ -6,6 +6,14 @@ protocol OrderRowTexts {
     var count: Int { get }
     func text(_ row: Int, _ slot: Int?) -> String
     func line(_ row: Int) -> Int
+    /// The instant in row `row`'s field `slot` when it is ISO-8601 read from its bytes
+    /// (see `Timestamp.parse(bytes:lastDay:)`), with no text made; nil otherwise, or when
+    /// the rows are not kept as bytes (the text is then read the general way).
+    func instant(_ row: Int, _ slot: Int?, lastDay: inout Timestamp.LastDay) -> Timestamp?
+}
+
+extension OrderRowTexts {
+    func instant(_ row: Int, _ slot: Int?, lastDay: inout Timestamp.LastDay) -> Timestamp? { nil }
 }
 
 extension Array: OrderRowTexts where Element == RowImporter.Fields {
@@ -137,14 +145,20 @@ struct OrderGrouper {
         func line(of slot: Int?, _ text: String) -> Int { line { rows.text($0, slot) == text } }
         let first = rows.line(0)
         let id = rows.text(0, slots.order)
-        let atText = try orderLevel(rows, "at", slots.at)
-        guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
         let at: Timestamp
         let format = source.timestampFormat
-        switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) })
-            ?? FieldText.timestamp(atText, clock: loader.settings.clock, lastDay: &lastDay) {
-        case .success(let value): at = value
-        case .failure(let problem): throw fail(line(of: slots.at, atText), "at", atText, problem.reason)
+        // An order of one line with an ISO-8601 instant (nearly every order) is read from
+        // the line's bytes: its text, 20 bytes and more, was an allocation per order.
+        if rows.count == 1, format == nil, let instant = rows.instant(0, slots.at, lastDay: &lastDay) {
+            at = instant
+        } else {
+            let atText = try orderLevel(rows, "at", slots.at)
+            guard !atText.isEmpty else { throw fail(first, "at", "", "no order timestamp") }
+            switch format.map({ FieldText.timestamp(atText, format: $0, clock: loader.settings.clock) })
+                ?? FieldText.timestamp(atText, clock: loader.settings.clock, lastDay: &lastDay) {
+            case .success(let value): at = value
+            case .failure(let problem): throw fail(line(of: slots.at, atText), "at", atText, problem.reason)
+            }
         }
         let codeText = try orderLevel(rows, "currency", slots.currency)
         // The program's own code as written, the usual case, needs no upper-casing and

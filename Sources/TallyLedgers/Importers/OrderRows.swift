@@ -1,3 +1,5 @@
+import TallyValues
+
 /// Orders straight from CSV lines, without the general importer's named fields: a
 /// `Fields` value per row (copied into the order's row group and out again), a String
 /// array per row and a row group per order were most of loading orders (the reference
@@ -93,4 +95,8 @@ struct PlainOrderRow: OrderRowTexts {
         return row.trimmedString(column) ?? ""
     }
     func line(_ index: Int) -> Int { row.line }
+    func instant(_ index: Int, _ slot: Int?, lastDay: inout Timestamp.LastDay) -> Timestamp? {
+        guard let slot, let column = columns[slot] else { return nil }
+        return row.withTrimmedField(column) { Timestamp.parse(bytes: $0, lastDay: &lastDay) } ?? nil
+    }
 }

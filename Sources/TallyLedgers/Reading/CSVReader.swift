@@ -70,12 +70,20 @@ public struct CSVReader {
         /// from both ends, a tenth of building the reference kit's orders.
         public func trimmedString(_ index: Int) -> String? {
             guard index < ends.count else { return "" }
+            return withTrimmedField(index) { UTF8Text.string($0) } ?? nil
+        }
+
+        /// `body` of the bytes of field `index` without the spaces, tabs and carriage
+        /// returns around them (those `trimmedString` makes its text of); nil when the
+        /// row has no such field.
+        public func withTrimmedField<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+            guard index < ends.count else { return nil }
             var start = index == 0 ? 0 : ends[index - 1], end = ends[index]
             return bytes.withUnsafeBufferPointer { buffer in
                 func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
                 while start < end, isSpace(buffer[start]) { start += 1 }
                 while end > start, isSpace(buffer[end - 1]) { end -= 1 }
-                return UTF8Text.string(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                return body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
             }
         }
     }
