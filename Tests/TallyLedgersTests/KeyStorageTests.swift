@@ -403,5 +403,24 @@ final class KeyStorageTests: XCTestCase {
         XCTAssertEqual(keys.map { interner.number(of: $0) }, keys.indices.map { Int32($0) })
         XCTAssertNil(interner.number(of: "unknown"))
     }
+
+    /// A key awaiting its number comes back byte for byte, at every length it holds,
+    /// read from an allocation of exactly its size (nothing is read past its end).
+    func testAnAwaitingKeyComesBackAsWritten() {
+        var random = SeededRandom(seed: 7)
+        for length in 0...AwaitingCustomer.longest {
+            for _ in 0..<20 {
+                let key = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(length, 1))
+                defer { buffer.deallocate() }
+                _ = buffer.initialize(from: key)
+                let awaiting = AwaitingCustomer(row: 3, key: UnsafeBufferPointer(rebasing: buffer[..<length]))
+                XCTAssertEqual(awaiting?.row, 3)
+                XCTAssertEqual(awaiting?.withKey { Array($0) }, key, "length \(length)")
+            }
+        }
+        let long = [UInt8](repeating: 65, count: AwaitingCustomer.longest + 1)
+        XCTAssertNil(long.withUnsafeBufferPointer { AwaitingCustomer(row: 0, key: $0) }, "a longer key is numbered at once")
+    }
 }
 

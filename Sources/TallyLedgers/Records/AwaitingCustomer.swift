@@ -14,19 +14,37 @@ struct AwaitingCustomer {
     /// Keys longer than this are numbered at once.
     static let longest = 32
 
-    /// The key of click `row`, copied: nil when it is longer than `longest`.
+    /// The key of click `row`, copied: nil when it is longer than `longest`. Copied as
+    /// whole words read from the key (the last one ending at its last byte, shifted into
+    /// place), never past it: copied byte-wise by `memcpy`, the words read back at once
+    /// waited for the bytes' stores to drain (9% of the fast click path's own samples).
     init?(row: Int, key bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count <= AwaitingCustomer.longest else { return nil }
+        let count = bytes.count
+        guard count <= AwaitingCustomer.longest else { return nil }
         self.row = row
-        count = bytes.count
-        withUnsafeMutableBytes(of: &key) { room in
-            if let base = bytes.baseAddress { room.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+        self.count = count
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base)
+        /// Bytes `8 * index ..< 8 * index + 8` of the key as a little-endian word, zero past its end.
+        func word(_ index: Int) -> UInt64 {
+            let start = 8 * index
+            if count >= start + 8 { return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+            if count <= start { return 0 }
+            if count >= 8 {
+                let last = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+                return last >> UInt64(8 * (start + 8 - count))
+            }
+            var value: UInt64 = 0
+            for offset in 0..<count { value |= UInt64(base[offset]) << UInt64(8 * offset) }
+            return value
         }
+        key = (word(0), word(1), word(2), word(3))
     }
 
     /// Calls `body` with the key's bytes.
     func withKey<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        withUnsafeBytes(of: key) { room in body(UnsafeBufferPointer(rebasing: room.bindMemory(to: UInt8.self)[..<count])) }
+        var words = (UInt64(littleEndian: key.0), UInt64(littleEndian: key.1), UInt64(littleEndian: key.2), UInt64(littleEndian: key.3))
+        return withUnsafeBytes(of: &words) { room in body(UnsafeBufferPointer(rebasing: room.bindMemory(to: UInt8.self)[..<count])) }
     }
 }
 
