@@ -389,6 +389,7 @@ public struct DecisionLog: Sendable {
     /// Writes one of the trace's `touches`, read field by field where it lies: passed
     /// whole, each touch was copied first (retaining its strings).
     private func write(touchOf touches: [TouchTrace], at index: Int, into out: inout JSONWriter) {
+        if out.clickTouch(touches, at: index) { return }
         out.beginObject()
         out.string("evidence", touches[index].evidence)
         out.touchID("id", touches[index].touchID)
