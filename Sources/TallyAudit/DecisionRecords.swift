@@ -267,6 +267,11 @@ public struct DecisionLog: Sendable {
     func write(_ decision: Decision, trace: DecisionTrace, into out: inout JSONWriter) {
         let currency = plan.currency
         let digits = currency.minorUnits
+        if redactor == nil, out.paidDecisionHead(decision, currency: currency.code, digits: digits) {
+            guard traceDetail != .none else { return }
+            write(trace, into: &out)
+            return
+        }
         out.beginObject()
         // ORDER/REFERRER (see `Decision.id`), written in parts.
         out.beginString("id")
@@ -369,12 +374,14 @@ public struct DecisionLog: Sendable {
     private func write(_ order: OrderFacts, into out: inout JSONWriter) {
         let currency = plan.currency
         let digits = currency.minorUnits
+        let customer = redactor?.pseudonym(order.customer) ?? order.customer
+        if out.orderFacts(order, customer: customer) { return }
         out.beginObject("order")
         out.string("id", order.id)
         out.timestamp("at", order.at)
         out.date("date", order.localDate)
         out.string("channel", order.channel)
-        out.string("customer", redactor?.pseudonym(order.customer) ?? order.customer)
+        out.string("customer", customer)
         out.bool("new_customer", order.isNewCustomer)
         out.string("currency", order.currency)
         out.money("net", order.net, digits: order.netMinorUnits)
