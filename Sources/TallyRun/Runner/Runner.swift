@@ -1,3 +1,4 @@
+import Dispatch
 import TallyCheck
 import TallyLedgers
 import TallyPlan
@@ -185,9 +186,37 @@ public struct Runner {
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
         result.clicksScreened = screened.tally(referrers: ledgers.referrers, channels: ledgers.clicks.distinctValues(.channel))
+        // The statements' earnings are summed on the other core while refunds are clawed
+        // back: the renderer has caught up by now, and both only read the decisions. (The
+        // copy of the decisions shares their storage: nothing here changes them.)
+        let earnings = EarningsInFlight(decisions: result.decisions, closed: closed)
         applyRefunds()
         correctAdjustments()
-        result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed)
+        result.statements = Statements.build(plan: plan, result: result, asOf: asOf, closed: closed, earnings: earnings.value)
+    }
+
+    /// `Statements.earnings` summed on a thread of its own, waited for when read.
+    private final class EarningsInFlight: @unchecked Sendable {
+        private var earnings: Statements.Earnings?
+        /// The decisions, until summed: let go of before the sum is handed over, so that
+        /// the run's own copy is again the only one (changing it then copies nothing).
+        private var decisions: [Decision]?
+        private let done = DispatchGroup()
+
+        init(decisions: [Decision], closed: ClosedBooks?) {
+            self.decisions = decisions
+            done.enter()
+            DispatchQueue.global().async {
+                self.earnings = self.decisions.map { Statements.earnings(of: $0, closed: closed) }
+                self.decisions = nil
+                self.done.leave()
+            }
+        }
+
+        var value: Statements.Earnings? {
+            done.wait()
+            return earnings
+        }
     }
 
     /// Decides `orders` (the ledger's), in order, with clicks merged in by time.
