@@ -77,7 +77,11 @@ struct CustomerClicks {
         entries = [Entry](unsafeUninitializedCapacity: Int(total)) { buffer, count in
             count = 0
             guard total > 0, let storage = buffer.baseAddress else { return }
-            HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
+            // In small pages, not huge ones: a huge page touched for the first time is
+            // zeroed at some four times the cost (see `HugePages`), and the entries, 160 MB
+            // on the reference kit's large data, are all touched once while both cores wait
+            // for them. Evaluating the large data (`tally-bench`, medians of three, four
+            // builds each alternating) took 2.88-3.21 s so, 3.22-3.86 s in huge pages.
             let entries = SharedEntries(base: storage)
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 let next = next.rows[half]
