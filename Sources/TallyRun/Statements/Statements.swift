@@ -10,7 +10,7 @@ enum Statements {
     /// Earnings of payable decisions by referrer and payable-on month, in open months: what
     /// statements read of the decisions, summed apart so that it can be done while refunds
     /// are clawed back (both read the decisions, neither changes them; on one core after
-    /// the refunds, the other idle, it was 0.1 s of the reference kit's large data).
+    /// the refunds, the other idle, it was 0.1-0.2 s of the reference kit's large data).
     struct Earnings: Sendable {
         /// By referrer index and month (`index << 24 | year << 4 | month`).
         fileprivate var byIndex: [Int: Int64] = [:]
