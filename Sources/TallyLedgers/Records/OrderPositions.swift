@@ -91,21 +91,10 @@ struct OrderPositions {
         slots = grown
     }
 
-    /// A 64-bit hash of an ASCII id's bytes (never 0), or nil for an id with other bytes.
+    /// A 64-bit hash of an ASCII id's bytes (never 0, see `DuplicateFilter.hash`), or nil
+    /// for an id with other bytes.
     private static func hash(_ id: String) -> UInt64? {
         var id = id
-        return id.withUTF8 { bytes -> UInt64? in
-            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            var high: UInt8 = 0
-            for byte in bytes {
-                high |= byte
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
-            guard high < 128 else { return nil }
-            hash ^= hash >> 29
-            hash = hash &* 0xBF58_476D_1CE4_E5B9
-            hash ^= hash >> 32
-            return hash == 0 ? 1 : hash
-        }
+        return id.withUTF8 { bytes in UTF8Text.isASCII(bytes) ? DuplicateFilter.hash(bytes) : nil }
     }
 }
