@@ -26,12 +26,11 @@ enum Statements {
     /// first, then by name: hashing each decision's referrer id and month into the nested
     /// tables took 0.35 s of the reference kit's million decisions.
     static func earnings(of decisions: [Decision], closed: ClosedBooks?) -> Earnings {
-        let through = closed?.through
         var earnings = Earnings()
         decisions.forEachInPlace { decision in
             guard decision.pointee.status == .payable, let date = decision.pointee.payableOn else { return }
             let month = CalendarMonth(date)
-            guard through.map({ month > $0 }) ?? true else { return }
+            guard isOpen(month, closed: closed) else { return }
             let index = decision.pointee.referrerIndex, referrer = decision.pointee.referrer
             func byName() { earnings.byName[referrer, default: [:]][month, default: 0] += decision.pointee.amount }
             guard (0..<(1 << 20)).contains(month.year), index >= 0 else { return byName() }
@@ -47,11 +46,14 @@ enum Statements {
         return earnings
     }
 
+    /// Whether `month` is after the last closed one (all are, with no books closed).
+    private static func isOpen(_ month: CalendarMonth, closed: ClosedBooks?) -> Bool {
+        closed.map { month > $0.through } ?? true
+    }
+
     /// The statements of `result`, with the earnings of its decisions when they were
     /// summed already (see `earnings(of:closed:)`).
     static func build(plan: Plan, result: RunResult, asOf: Timestamp, closed: ClosedBooks? = nil, earnings: Earnings? = nil) -> [StatementRow] {
-        let through = closed?.through
-        func isOpen(_ month: CalendarMonth) -> Bool { through.map { month > $0 } ?? true }
         var lastMonth = CalendarMonth(plan.clock.localDate(of: asOf))
         if let closed, result.adjustments.contains(where: { $0.kind == .correction }) { lastMonth = max(lastMonth, closed.openMonth) }
         struct Totals {
@@ -67,7 +69,7 @@ enum Statements {
             let month = CalendarMonth(year: (key & 0xFF_FFFF) >> 4, month: key & 0xF)
             byReferrer[earnings.names[key >> 24]!, default: [:]][month, default: Totals()].earned += amount
         }
-        for record in result.adjustments where record.month <= lastMonth && isOpen(record.month) {
+        for record in result.adjustments where record.month <= lastMonth && isOpen(record.month, closed: closed) {
             switch record.kind {
             case .reduction: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].reductions += record.amount
             case .clawback: byReferrer[record.referrer, default: [:]][record.month, default: Totals()].clawbacks += record.amount
