@@ -31,4 +31,18 @@ final class HugePagesTests: XCTestCase {
             return XCTFail("value \(index) changed to \(numbers[index])")
         }
     }
+
+    /// An array in memory advised to use huge pages holds `count` copies of its value,
+    /// at sizes under and over the 4 MiB it needs to be advised at all.
+    func testArraysInHugePagesHoldTheirValue() {
+        struct State: Equatable { var count: Int32 = 3; var first: Int64 = -1; var latest: Int64 = 9 }
+        for count in [0, 1, 1000, 300_000] {
+            let states = HugePages.array(repeating: State(), count: count)
+            XCTAssertEqual(states.count, count)
+            XCTAssertTrue(states.allSatisfy { $0 == State() })
+            let zeros: [UInt64] = HugePages.zeroed(count: count)
+            XCTAssertEqual(zeros.count, count)
+            XCTAssertTrue(zeros.allSatisfy { $0 == 0 })
+        }
+    }
 }
