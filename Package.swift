@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "TallyPrefetch"),
         // One pass over a CSV line with vector instructions (C: Swift has no movemask).
         .target(name: "TallyLineScan"),
+        // SHA-256 of many messages at once, two interleaved (C: Swift cannot reach the SHA extensions).
+        .target(name: "TallySHA256"),
         // Typed ledger records, CSV/JSONL readers, importers, validation, tally.yaml, signed tracking tokens.
         .target(name: "TallyLedgers", dependencies: ["TallySource", "TallyValues", "TallyPrefetch", "TallyLineScan",
                                                      .product(name: "Yams", package: "Yams"),
@@ -37,7 +39,7 @@ let package = Package(
         // The runner: attribution, rules, limits, holds, refunds, statements.
         .target(name: "TallyRun", dependencies: ["TallyPlan", "TallyLedgers", "TallyCheck", "TallyValues", "TallyPrefetch"]),
         // Decision records with hash chain, digests, output files, explanations.
-        .target(name: "TallyAudit", dependencies: ["TallyRun", "TallyPlan", "TallyLedgers", "TallySource", "TallyValues",
+        .target(name: "TallyAudit", dependencies: ["TallyRun", "TallyPlan", "TallyLedgers", "TallySource", "TallyValues", "TallySHA256",
                                                    .product(name: "Crypto", package: "swift-crypto")]),
         // What each command does, as a library the CLI calls and tests exercise.
         .target(name: "TallyDriver", dependencies: ["TallyAudit", "TallyRun", "TallyPlan", "TallyLedgers", "TallyCheck", "TallySyntax", "TallySource", "TallyValues"]),
@@ -62,7 +64,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyRunTests",
-            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyPlan", "TallyValues", "TallySource", "TallyTestSupport"],
+            dependencies: ["TallyRun", "TallyDriver", "TallyAudit", "TallyLedgers", "TallyPlan", "TallyValues", "TallySource", "TallySHA256",
+                           "TallyTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Golden"]
         ),
         .testTarget(name: "TallyCLITests", dependencies: ["TallyDriver", "tally"]),

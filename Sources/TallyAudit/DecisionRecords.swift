@@ -110,39 +110,18 @@ public struct DecisionLog: Sendable {
         return body
     }
 
-    /// Renders and chains one decision record at the end of `lines`, which holds whole
-    /// records until they are handed to the log (`take`). (In place: rendering through a
-    /// copy of the log, `log.chain(log.head(…))`, copied it for every record, 3% of
-    /// rendering; a writer and an array per record were two allocations of 1.5-2 KB each.)
-    mutating func chain(_ decision: Decision, into lines: inout JSONWriter) {
-        chain(decision, trace: decision.trace, into: &lines)
-    }
-
-    /// Chains `decision` with its `trace` given apart (see `Decision.takeTrace`).
-    mutating func chain(_ decision: Decision, trace: DecisionTrace, into lines: inout JSONWriter) {
-        let start = lines.count
-        write(decision, trace: trace, into: &lines)
-        previous = HashChain.seal(&lines, from: start, previous: previous)
-        count += 1
-    }
-
-    /// Chains a record rendered and hashed elsewhere (see `RenderedBodies`): the same
-    /// bytes `chain(_:trace:into:)` writes.
-    mutating func chain(body: UnsafeBufferPointer<UInt8>, hashed: consuming HashChain.BodyHash, into lines: inout JSONWriter) {
-        previous = HashChain.seal(body, hashed: hashed, previous: previous, into: &lines)
-        count += 1
-    }
-
-    /// Takes the whole records `lines` holds (see `chain(_:into:)`), after the log's own:
-    /// written to `file` straight from the writer's buffer, or kept in `bytes` without one.
-    mutating func take(_ lines: inout JSONWriter) {
+    /// Chains the records of a batch rendered and hashed elsewhere (see `RenderedBodies`)
+    /// and takes them, after the log's own: written to `file` straight from the box, or
+    /// kept in `bytes` without one.
+    mutating func chain(_ bodies: RenderedBodies) {
+        bodies.link(after: &previous)
+        count += bodies.count
         if streams {
             flush()
-            lines.withBytes { write(UnsafeRawBufferPointer($0)) }
+            bodies.writer.withBytes { write(UnsafeRawBufferPointer($0)) }
         } else {
-            lines.withBytes { bytes.append(contentsOf: $0) }
+            bodies.writer.withBytes { bytes.append(contentsOf: $0) }
         }
-        lines.removeAll()
     }
 
     /// Chains a rendered record: `prev`, then the hash of the record with `prev`.
@@ -497,7 +476,7 @@ public struct DecisionLog: Sendable {
     public final class Stream: @unchecked Sendable {
         // Stored in this order on purpose: what the runner writes for every decision
         // (`batch`) first, then a cache line of nothing, then what the renderer writes
-        // for every record (`log`, `lines`). Side by side, `lines` and `batch` shared a
+        // for every record (`log`, `ownBodies`). Side by side, the renderer's and `batch` shared a
         // cache line that the two cores took from each other for every decision: three
         // quarters of `receive`'s own time was its read of `batch`, and that time halved
         // once apart (0.44% to 0.21% of a large run's perf samples: small, but free).
@@ -515,9 +494,9 @@ public struct DecisionLog: Sendable {
         private let gap: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0)
         // `log` is only touched on `queue` (and by `finish` after it drained).
         private var log: DecisionLog
-        /// Records rendered and chained, not yet taken by the log: a few megabytes at a
-        /// time, written from here (touched on `queue` only, and by `finish` after it drained).
-        private var lines = JSONWriter(capacity: 1 << 23)
+        /// The box the renderer renders a batch into when the runner did not (touched on
+        /// `queue` only).
+        private let ownBodies = RenderedBodies()
         /// The log as made, for rendering records on the runner's thread (it reads the
         /// plan, the redactor, the trace detail and the rule heads, and never chains).
         private let renderingLog: DecisionLog
@@ -593,23 +572,25 @@ public struct DecisionLog: Sendable {
             init(_ decisions: [Decision]) { self.decisions = decisions }
         }
 
-        /// Renders the records of `decisions` on the calling thread (the runner's) into a
-        /// box for the chain, each decision moved out and back as the renderer does.
-        private func renderBodies(_ decisions: inout [Decision], into bodies: RenderedBodies) {
+        /// Renders the records of `decisions` on the calling thread into a box for the
+        /// chain, and hashes their bodies. Each decision is moved out of the batch,
+        /// rendered and moved back: a decision read where it lies (iterated, by an
+        /// array's subscript, or through a buffer) was copied for the call that renders
+        /// it, as it might change meanwhile, retaining every string and array it holds (a
+        /// twentieth of rendering). An owned local needs no copy, and a move retains nothing.
+        private static func render(_ decisions: inout [Decision], by log: DecisionLog, into bodies: RenderedBodies) {
             decisions.withUnsafeMutableBufferPointer { decisions in
                 guard let base = decisions.baseAddress else { return }
                 for index in decisions.indices {
                     var decision = (base + index).move()
                     let trace = decision.takeTrace()
-                    let start = bodies.writer.count
-                    renderingLog.write(decision, trace: trace, into: &bodies.writer)
-                    bodies.ends.append(bodies.writer.count)
-                    bodies.hashes.append(bodies.writer.withBytes(from: start) { HashChain.BodyHash(of: $0) })
-                    bodies.writer.startValue()
+                    log.write(decision, trace: trace, into: &bodies.writer)
+                    bodies.endBody()
                     decision.restoreTrace(trace)
                     (base + index).initialize(to: decision)
                 }
             }
+            bodies.hashBodies()
         }
 
         private func handOver() {
@@ -624,7 +605,7 @@ public struct DecisionLog: Sendable {
             waiting += 1
             renderedLock.unlock()
             if let ahead {
-                renderBodies(&handed.decisions, into: ahead)
+                Stream.render(&handed.decisions, by: renderingLog, into: ahead)
                 handed.bodies = ahead
             }
             inFlight.wait()
@@ -634,56 +615,17 @@ public struct DecisionLog: Sendable {
                 self.renderedLock.unlock()
                 var decisions: [Decision] = []
                 swap(&decisions, &handed.decisions)
-                if let bodies = handed.bodies {
-                    self.chain(bodies)
-                    self.finishBatch(decisions, bodies: bodies)
-                    return
-                }
-                // Each decision moved out of the batch, rendered and moved back: a decision
-                // read where it lies (iterated, by an array's subscript, or through a buffer)
-                // was copied for the call that renders it, as it might change meanwhile,
-                // retaining every string and array it holds (a twentieth of rendering). An
-                // owned local needs no copy, and a move retains nothing.
-                decisions.withUnsafeMutableBufferPointer { decisions in
-                    guard let base = decisions.baseAddress else { return }
-                    for index in decisions.indices {
-                        var decision = (base + index).move()
-                        let trace = decision.takeTrace()
-                        self.log.chain(decision, trace: trace, into: &self.lines)
-                        decision.restoreTrace(trace)
-                        (base + index).initialize(to: decision)
-                    }
-                }
-                self.finishBatch(decisions, bodies: nil)
+                let bodies = handed.bodies ?? self.ownBodies
+                if handed.bodies == nil { Stream.render(&decisions, by: self.log, into: bodies) }
+                self.log.chain(bodies)
+                self.log.decisions += decisions.count
+                bodies.removeAll()
+                self.renderedLock.lock()
+                self.rendered.append(decisions)
+                if let runners = handed.bodies { self.emptiedBodies.append(runners) }
+                self.renderedLock.unlock()
+                self.inFlight.signal()
             }
-        }
-
-        /// Chains records the runner rendered (on `queue`).
-        private func chain(_ bodies: RenderedBodies) {
-            var start = 0
-            for index in bodies.ends.indices {
-                let end = bodies.ends[index]
-                // Each body's hash is taken once, here (a record is never skipped).
-                let hashed = bodies.hashes[index].take()!
-                bodies.writer.withBytes { all in
-                    log.chain(body: UnsafeBufferPointer(rebasing: all[start..<end]), hashed: hashed, into: &lines)
-                }
-                start = end
-            }
-        }
-
-        /// After a batch is chained (on `queue`): the records go out when enough have
-        /// gathered, and the decisions (and the box of rendered records) go back to the
-        /// runner to be let go of (and filled again).
-        private func finishBatch(_ decisions: [Decision], bodies: RenderedBodies?) {
-            if lines.count >= 1 << 22 { log.take(&lines) }
-            log.decisions += decisions.count
-            bodies?.removeAll()
-            renderedLock.lock()
-            rendered.append(decisions)
-            if let bodies { emptiedBodies.append(bodies) }
-            renderedLock.unlock()
-            inFlight.signal()
         }
 
         /// Waits for every decision, appends the run's adjustments and returns the log,
@@ -692,7 +634,6 @@ public struct DecisionLog: Sendable {
             handOver()
             queue.sync {}
             releaseRendered()
-            log.take(&lines)
             log.append(decisions: [], adjustments: adjustments)
             return log
         }

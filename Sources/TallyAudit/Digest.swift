@@ -13,13 +13,20 @@ public enum Digest {
     /// turned into an array first took three allocations a record.)
     static func hex(raw bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: 2 * bytes.count) { buffer in
-            var index = 0
-            for byte in bytes {
-                buffer[index] = hexDigit(byte >> 4)
-                buffer[index + 1] = hexDigit(byte & 15)
-                index += 2
-            }
-            return index
+            guard let base = buffer.baseAddress else { return 0 }
+            writeHex(bytes, to: base)
+            return 2 * bytes.count
+        }
+    }
+
+    /// Writes bytes in lower-case hex at `out` (two digits a byte): a hash written
+    /// straight into the record it seals.
+    static func writeHex(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) {
+        var index = 0
+        for byte in bytes {
+            out[index] = hexDigit(byte >> 4)
+            out[index + 1] = hexDigit(byte & 15)
+            index += 2
         }
     }
 

@@ -23,61 +23,23 @@ public enum HashChain {
         return hash
     }
 
-    /// Seals in place the record that `writer` holds from `start` on, rendered without its
-    /// closing brace: adds `prev`, `hash` and the newline after it. Returns its hash. (The
-    /// writer then holds whole lines, written out as they are: copying each record into
-    /// the log's pending bytes was a twentieth of rendering one.)
-    static func seal(_ writer: inout JSONWriter, from start: Int, previous: String) -> String {
-        let hash = writer.withBytes(from: start) { digest(of: $0, previous: previous) }
-        close(into: &writer, previous: previous, hash: hash)
-        return hash
-    }
-
-    /// Ends a record open in `writer`: `prev`, `hash`, the closing brace and the line end.
-    private static func close(into writer: inout JSONWriter, previous: String, hash: String) {
-        writer.raw(",\"prev\":\"")
-        writer.raw(previous)
-        writer.raw("\",\"hash\":\"")
-        writer.raw(hash)
-        writer.raw("\"}\n")
-        writer.startValue()
-    }
-
-    /// Seals a record whose body (`open`, rendered without its closing brace) was
-    /// rendered and hashed elsewhere (`hashed`, see `BodyHash`): appends the body, `prev`,
-    /// `hash` and the newline after it to `writer`. Returns its hash; the bytes are those
-    /// of `seal(_:from:previous:)`.
-    static func seal(_ open: UnsafeBufferPointer<UInt8>, hashed: consuming BodyHash, previous: String, into writer: inout JSONWriter) -> String {
-        let hash = digest(continuing: hashed.hasher, previous: previous)
-        writer.raw(open)
-        close(into: &writer, previous: previous, hash: hash)
-        return hash
-    }
-
-    /// A record body's hash so far: the SHA-256 state after its bytes, which do not depend
-    /// on the chain. Made where the body is rendered (another core than the chain's, see
-    /// `DecisionLog.Stream`), it leaves the chain the few bytes of `prev` to hash.
-    struct BodyHash: Sendable {
-        fileprivate var hasher = SHA256()
-
-        /// The state after `open`, a record rendered without its closing brace.
-        init(of open: UnsafeBufferPointer<UInt8>) {
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(open))
-        }
-    }
+    /// A link as it ends a record: `,"prev":"…","hash":"…"}` and the line end, with both
+    /// hashes zero until filled in (see `RenderedBodies`). Every link has this length.
+    static let linkTemplate: StaticString =
+        ",\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}\n"
+    /// The bytes of a link (see `linkTemplate`).
+    static let linkLength = 150
+    /// Where in a link the previous record's hash starts, and where the record's own does.
+    static let prevOffset = 9, hashOffset = 83
 
     /// The hash of a record rendered without its closing brace (`open`), chained after
     /// `previous`: the SHA-256 of the record with `prev` and the closing brace, fed to the
     /// hasher in pieces so the record is neither copied nor grown before it is written
     /// (the copies and the interpolated strings were a third of chaining a record).
     private static func digest(of open: UnsafeBufferPointer<UInt8>, previous: String) -> String {
-        digest(continuing: BodyHash(of: open).hasher, previous: previous)
-    }
-
-    /// The hash of a record whose body `hasher` has taken in, chained after `previous`.
-    private static func digest(continuing hasher: consuming SHA256, previous: String) -> String {
         let prevMember: StaticString = ",\"prev\":\"", close: StaticString = "\"}"
-        var hasher = hasher
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(open))
         prevMember.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         var previous = previous
         previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }

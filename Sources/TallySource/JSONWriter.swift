@@ -36,6 +36,12 @@ public struct JSONWriter: ~Copyable {
         try body(UnsafeBufferPointer(start: start + offset, count: count - offset))
     }
 
+    /// Changes the bytes written so far in place: room left in a record (of a length
+    /// known ahead) filled in once what goes there is known, as a hash chain's links are.
+    public mutating func withMutableBytes<Result>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeMutableBufferPointer(start: start, count: count))
+    }
+
     /// Forgets what was written, keeping the buffer (one writer renders many records).
     public mutating func removeAll() {
         count = 0

@@ -31,6 +31,19 @@ final class RenderSharingTests: XCTestCase {
         return log.bytes
     }
 
+    /// The same records chained the general way, one at a time (`DecisionLog.append`,
+    /// hashed by swift-crypto), not in batches of bodies hashed two at a time.
+    func generalLedger(_ result: RunResult, _ load: ProjectLoad, detail: TraceDetail, redactor: Redactor?, rounds: Int) throws -> [UInt8] {
+        let loaded = try XCTUnwrap(load.loaded)
+        let plan = loaded.plan
+        let header = RunHeader(program: plan.name, rules: loaded.rules, rulesVersion: plan.rulesVersion, inputs: loaded.inputDigests,
+                               asOf: result.asOf, asOfSource: "test", redactionKey: nil, tokenKeys: loaded.tokenKeys, traceDetail: detail)
+        var log = DecisionLog(plan: plan, header: header, redactor: redactor)
+        log.append(decisions: Array(repeating: result.decisions, count: rounds).flatMap { $0 }, adjustments: result.adjustments)
+        log.close()
+        return log.bytes
+    }
+
     /// Fails with the first line where two ledgers differ.
     func assertSame(_ ledger: [UInt8], _ expected: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         guard ledger != expected else { return }
@@ -54,6 +67,7 @@ final class RenderSharingTests: XCTestCase {
                 let chained = try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: Int.max)
                 XCTAssertGreaterThan(chained.count, 10_000)
                 let what = "\(detail), redacted: \(redacting != nil)"
+                assertSame(chained, try generalLedger(result, load, detail: detail, redactor: redacting, rounds: 12), what + ", against the general chain")
                 assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 0), chained, what + ", every batch by the runner")
                 // Some batches either way: the runner renders while one batch waits.
                 assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 1), chained, what + ", shared")
