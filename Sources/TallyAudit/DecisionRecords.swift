@@ -556,9 +556,20 @@ public struct DecisionLog: Sendable {
             renderedLock.lock()
             swap(&done, &rendered)
             renderedLock.unlock()
-            if spare.capacity < 256, var room = done.popLast() {
-                room.removeAll(keepingCapacity: true)
-                spare = room
+            // What each release writes, asked for ahead, a batch at a time: the boxes,
+            // then (the boxes at hand) the arrays they hold.
+            for batch in done.indices {
+                done[batch].withUnsafeBufferPointer { decisions in
+                    guard let base = decisions.baseAddress else { return }
+                    for index in decisions.indices { Decision.prefetchTrace(base + index) }
+                    for index in decisions.indices { Decision.prefetchTraceArrays(base + index) }
+                }
+                if batch == done.count - 1, spare.capacity < 256 {
+                    done[batch].removeAll(keepingCapacity: true)
+                    swap(&spare, &done[batch])
+                } else {
+                    done[batch].removeAll()
+                }
             }
             done.removeAll()
         }

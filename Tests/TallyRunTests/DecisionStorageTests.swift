@@ -118,4 +118,31 @@ final class DecisionStorageTests: XCTestCase {
         trace.arithmetic = []
         guard case .none = trace.paymentFacts else { return XCTFail("no clause") }
     }
+
+    /// The words `Decision.prefetchTrace` and `prefetchTraceArrays` read as raw memory are
+    /// the trace's box and the arrays' storage: were the layout to change, the prefetches
+    /// would ask for the wrong memory (harmless, but no longer of use).
+    func testTheWordsReadForPrefetchingAreTheBoxAndTheArrays() {
+        var decision = decision()
+        decision.lines = [RuleLine(rule: "rate", amount: 100)]
+        decision.trace.touches = [TouchTrace(evidence: "click", id: "7", referrer: "R1", at: decision.orderAt, code: "", excluded: nil)]
+        decision.trace.rules = [RuleTrace(names: RuleNames(rule: "rate", title: "Rate", location: "p.tally:1"), outcome: .paid, failed: nil,
+                                          label: nil, saw: [], replacedBy: nil, amount: 100, paymentFacts: .none)]
+        func storage<Element>(_ array: [Element]) -> UnsafeRawPointer {
+            array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) - 32 }
+        }
+        guard case .whole(let box) = decision.storedTrace else { return XCTFail("the trace is whole") }
+        withUnsafePointer(to: &decision) { pointer in
+            let raw = UnsafeRawPointer(pointer)
+            XCTAssertEqual(Decision.traceBox(pointer), UnsafeRawPointer(Unmanaged.passUnretained(box).toOpaque()))
+            XCTAssertEqual(raw.load(fromByteOffset: Decision.Layout.lines, as: UnsafeRawPointer.self), storage(pointer.pointee.lines))
+            let boxed = Decision.traceBox(pointer)!
+            XCTAssertEqual(boxed.load(fromByteOffset: Decision.Layout.boxHeader + Decision.Layout.touches, as: UnsafeRawPointer.self),
+                           storage(box.value.touches))
+            XCTAssertEqual(boxed.load(fromByteOffset: Decision.Layout.boxHeader + Decision.Layout.rules, as: UnsafeRawPointer.self),
+                           storage(box.value.rules))
+        }
+        decision.slimmed()
+        withUnsafePointer(to: &decision) { XCTAssertNil(Decision.traceBox($0), "a slimmed trace has no box") }
+    }
 }

@@ -11,4 +11,12 @@ static inline void tally_prefetch(const void *address) {
 #endif
 }
 
+/// The same for memory about to be written (a reference count let go of): asked for
+/// as the writer's own, so the write does not wait for it a second time.
+static inline void tally_prefetch_for_writing(const void *address) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 1, 3);
+#endif
+}
+
 #endif

@@ -1,4 +1,5 @@
 import TallyPlan
+import TallyPrefetch
 import TallyValues
 
 /// The status of a decision or adjustment record (DESIGN.md, "Outputs").
@@ -187,6 +188,61 @@ public struct Decision: Sendable {
                             storedTrace: .slim(channel: orderChannel, fraud: fraudChecks))
         swap(&self, &slim)
         return slim
+    }
+}
+
+extension Decision {
+    /// Asks for the memory that letting go of the decision at `decision` writes first: its
+    /// trace's box. A run lets go of its decisions long after making them, once rendered
+    /// (their memory long gone from the cache), and each release waited for memory in
+    /// turn: a reference count is changed by a locked instruction, which nothing passes.
+    /// (The addresses are read as raw words: reading the box or an array as a value
+    /// retained it, itself a wait for its memory. `DecisionStorageTests` checks them.)
+    public static func prefetchTrace(_ decision: UnsafePointer<Decision>) {
+        guard let box = traceBox(decision) else { return }
+        // The box's reference count and the trace's fields, some 340 bytes.
+        for line in stride(from: 0, to: Layout.boxHeader + MemoryLayout<DecisionTrace>.size, by: 64) { tally_prefetch_for_writing(box + line) }
+    }
+
+    /// The same for the arrays the decision and its trace hold (lines, touches, rules),
+    /// once the box is at hand (see `prefetchTrace`).
+    public static func prefetchTraceArrays(_ decision: UnsafePointer<Decision>) {
+        let raw = UnsafeRawPointer(decision)
+        prefetchStorage(raw.load(fromByteOffset: Layout.lines, as: UnsafeRawPointer.self))
+        guard let box = traceBox(decision) else { return }
+        prefetchStorage(box.load(fromByteOffset: Layout.boxHeader + Layout.touches, as: UnsafeRawPointer.self))
+        prefetchStorage(box.load(fromByteOffset: Layout.boxHeader + Layout.rules, as: UnsafeRawPointer.self))
+    }
+
+    /// The address of the trace's box, nil for a slimmed trace.
+    static func traceBox(_ decision: UnsafePointer<Decision>) -> UnsafeRawPointer? {
+        guard decision.pointee.storedTrace.isWhole else { return nil }
+        return UnsafeRawPointer(decision).load(fromByteOffset: Layout.storedTrace, as: UnsafeRawPointer.self)
+    }
+
+    /// An array's storage: its header (the reference count) and the elements' first bytes.
+    private static func prefetchStorage(_ storage: UnsafeRawPointer) {
+        tally_prefetch_for_writing(storage)
+        tally_prefetch(storage + 64)
+    }
+
+    /// Where the words read above are (the box's address is the first word of a whole
+    /// `storedTrace`, an array's storage its only word, a class's fields follow its two
+    /// words of header).
+    enum Layout {
+        static let storedTrace = MemoryLayout<Decision>.offset(of: \Decision.storedTrace)!
+        static let lines = MemoryLayout<Decision>.offset(of: \Decision.lines)!
+        static let touches = MemoryLayout<DecisionTrace>.offset(of: \DecisionTrace.touches)!
+        static let rules = MemoryLayout<DecisionTrace>.offset(of: \DecisionTrace.rules)!
+        static let boxHeader = 16
+    }
+}
+
+extension Decision.StoredTrace {
+    /// Whether the trace is whole (its box held).
+    var isWhole: Bool {
+        if case .whole = self { return true }
+        return false
     }
 }
 
