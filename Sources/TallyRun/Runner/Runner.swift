@@ -231,7 +231,10 @@ public struct Runner {
         var nextNumber = orders.isEmpty ? nil : customerNumberAhead(of: orders[0].customer)
         for index in orders.indices {
             let number = nextNumber ?? nil
-            if index + 2 < orders.count { ledgers.clicks.prefetchCustomerNumber(of: orders[index + 2].customer) }
+            if index + 2 < orders.count {
+                ledgers.clicks.prefetchCustomerNumber(of: orders[index + 2].customer)
+                Runner.prefetchLines(of: orders.baseAddress! + index + 2)
+            }
             nextNumber = index + 1 < orders.count ? customerNumberAhead(of: orders[index + 1].customer) : nil
             if orders[index].at > asOf {
                 result.ordersAfterAsOf += 1
