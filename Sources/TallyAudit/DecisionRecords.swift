@@ -202,7 +202,7 @@ public struct DecisionLog: Sendable {
             for index in (part * chunk)..<min(total, (part + 1) * chunk) {
                 rendered[index] = index < decisions.count
                     ? log.head(decisions[index])
-                    : log.head(log.record(adjustments[index - decisions.count]))
+                    : log.head(adjustments[index - decisions.count])
             }
         }
         bytes.reserveCapacity(bytes.count + rendered.base.reduce(0) { $0 + $1.count + 140 })
@@ -453,13 +453,32 @@ public struct DecisionLog: Sendable {
         }
     }
 
-    func record(_ adjustment: AdjustmentRecord) -> [(String, JSON)] {
-        [("id", .string(adjustment.id)), ("type", .string(adjustment.kind.rawValue)), ("order", .string(adjustment.order)),
-         ("referrer", .string(adjustment.referrer)), ("decision", .string(adjustment.decision)),
-         ("status", .string(adjustment.kind.rawValue)), ("amount", money(adjustment.amount)), ("currency", .string(plan.currency.code)),
-         ("at", .string(Value.timestampText(adjustment.at))), ("month", .string(adjustment.month.description)),
-         ("reason", .string(shown(adjustment.reason))), ("arithmetic", .string(shown(adjustment.arithmetic)))]
-            + (adjustment.corrects.map { [("corrects", JSON.string($0)), ("cause", .string(adjustment.cause ?? ""))] } ?? [])
+    /// An adjustment record without its closing brace (`prev` and `hash` follow).
+    func write(_ adjustment: AdjustmentRecord, into out: inout JSONWriter) {
+        out.beginObject()
+        out.string("id", adjustment.id)
+        out.string("type", adjustment.kind.rawValue)
+        out.string("order", adjustment.order)
+        out.string("referrer", adjustment.referrer)
+        out.string("decision", adjustment.decision)
+        out.string("status", adjustment.kind.rawValue)
+        out.string("amount", Value.moneyText(adjustment.amount, digits: plan.currency.minorUnits))
+        out.string("currency", plan.currency.code)
+        out.string("at", Value.timestampText(adjustment.at))
+        out.string("month", adjustment.month.description)
+        out.string("reason", shown(adjustment.reason))
+        out.string("arithmetic", shown(adjustment.arithmetic))
+        if let corrects = adjustment.corrects {
+            out.string("corrects", corrects)
+            out.string("cause", adjustment.cause ?? "")
+        }
+    }
+
+    /// An adjustment record's bytes up to its `prev` member (see `head`).
+    func head(_ adjustment: AdjustmentRecord) -> [UInt8] {
+        var out = JSONWriter(capacity: 512)
+        write(adjustment, into: &out)
+        return out.bytes
     }
 
     /// How far the renderer may fall behind the runner.
@@ -645,7 +664,19 @@ public struct DecisionLog: Sendable {
             handOver()
             queue.sync {}
             releaseRendered()
-            log.append(decisions: [], adjustments: adjustments)
+            // The adjustments after every decision, a box of them at a time: rendered one
+            // by one as trees and chained one by one, the reference kit's large data's
+            // 44,000 took 0.12 s at the end of the run, the other core idle.
+            for first in stride(from: 0, to: adjustments.count, by: 256) {
+                for adjustment in adjustments[first..<min(first + 256, adjustments.count)] {
+                    log.write(adjustment, into: &ownBodies.writer)
+                    ownBodies.endBody()
+                }
+                ownBodies.hashBodies()
+                log.chain(ownBodies)
+                ownBodies.removeAll()
+            }
+            log.adjustments += adjustments.count
             return log
         }
     }
