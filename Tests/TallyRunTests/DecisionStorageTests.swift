@@ -145,4 +145,24 @@ final class DecisionStorageTests: XCTestCase {
         decision.slimmed()
         withUnsafePointer(to: &decision) { XCTAssertNil(Decision.traceBox($0), "a slimmed trace has no box") }
     }
+
+    /// Fraud rates count decisions by referrer and by channel, flagged or not, whatever
+    /// order they come in: by the referrer's text even when two referrers share an index.
+    func testFraudTallyCountsByReferrerAndChannel() {
+        func make(_ referrer: String, index: Int32, channel: String, flagged: Bool) -> Decision {
+            var decision = decision()
+            decision.referrer = referrer
+            decision.referrerIndex = index
+            decision.trace.order.channel = channel
+            if !flagged { decision.trace.fraud = [] }
+            return decision
+        }
+        let decisions = [make("R1", index: 0, channel: "shop", flagged: true), make("R2", index: 5, channel: "", flagged: false),
+                         make("R1", index: 0, channel: "amazon", flagged: false), make("R9", index: 0, channel: "shop", flagged: true),
+                         make("R2", index: 5, channel: "shop", flagged: true)]
+        var tally = FraudTally()
+        tally.count(decisions)
+        XCTAssertEqual(tally.byReferrer.mapValues { [$0.total, $0.flagged] }, ["R1": [2, 1], "R2": [2, 1], "R9": [1, 1]])
+        XCTAssertEqual(tally.byChannel.mapValues { [$0.total, $0.flagged] }, ["shop": [3, 3], "amazon": [1, 0], "(none)": [1, 0]])
+    }
 }

@@ -620,10 +620,47 @@ public struct AdjustmentRecord: Sendable {
 
 extension FraudTally {
     /// Counts decisions by referrer and order channel, flagged when a fraud check fired.
+    ///
+    /// Counted first by the referrer's index and among the few channels seen, then added
+    /// to the tables keyed by text once per referrer and channel: four lookups by text
+    /// for each decision took 0.08 s of the reference kit's large data, at the end of
+    /// the run. (A decision whose referrer's text is not the one its index had before is
+    /// counted by its text directly.)
     public mutating func count(_ decisions: [Decision]) {
+        var referrers: [(name: String, total: Int, flagged: Int)?] = []
+        var channels: [(name: String, total: Int, flagged: Int)] = []
         decisions.forEachInPlace { decision in
-            let channel = decision.pointee.orderChannel
-            count(referrer: decision.pointee.referrer, channel: channel.isEmpty ? "(none)" : channel, flagged: !decision.pointee.fraudChecks.isEmpty)
+            let flagged = !decision.pointee.fraudChecks.isEmpty
+            let channel = decision.pointee.orderChannel.isEmpty ? "(none)" : decision.pointee.orderChannel
+            if let place = channels.firstIndex(where: { $0.name == channel }) {
+                channels[place].total += 1
+                if flagged { channels[place].flagged += 1 }
+            } else if channels.count < 64 {
+                channels.append((channel, 1, flagged ? 1 : 0))
+            } else {
+                byChannel[channel, default: (0, 0)].total += 1
+                if flagged { byChannel[channel]!.flagged += 1 }
+            }
+            let index = Int(decision.pointee.referrerIndex), referrer = decision.pointee.referrer
+            if index >= 0, index < 1 << 24 {
+                if index >= referrers.count { referrers += Array(repeating: nil, count: index + 1 - referrers.count) }
+                if referrers[index] == nil { referrers[index] = (referrer, 0, 0) }
+                if referrers[index]!.name == referrer {
+                    referrers[index]!.total += 1
+                    if flagged { referrers[index]!.flagged += 1 }
+                    return
+                }
+            }
+            byReferrer[referrer, default: (0, 0)].total += 1
+            if flagged { byReferrer[referrer]!.flagged += 1 }
+        }
+        for case let (name, total, flagged)? in referrers {
+            byReferrer[name, default: (0, 0)].total += total
+            byReferrer[name]!.flagged += flagged
+        }
+        for (name, total, flagged) in channels {
+            byChannel[name, default: (0, 0)].total += total
+            byChannel[name]!.flagged += flagged
         }
     }
 }
