@@ -77,6 +77,9 @@ final class PlainOrderRowsTests: XCTestCase {
                 """)
             defer { project.remove() }
             let general = try project.load { $0.readsPlainOrderRows = false }, fast = try project.load()
+            // Plain lines built the general way too, not read as simple orders.
+            let built = try project.load { $0.readsSimpleOrderLines = false }
+            XCTAssertEqual(built.orders.map { "\($0)" }, general.orders.map { "\($0)" }, "seed \(seed)")
             func orders(_ ledgers: Ledgers) -> [String] { ledgers.orders.map { "\($0)" } }
             XCTAssertGreaterThan(general.orders.count, 150, "seed \(seed)")
             XCTAssertGreaterThan(general.rejects.count, 15, "seed \(seed)")
@@ -87,6 +90,65 @@ final class PlainOrderRowsTests: XCTestCase {
             XCTAssertEqual(fast.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] },
                            general.counts.map { [$0.read, $0.accepted, $0.rejected, $0.duplicates] }, "seed \(seed)")
         }
+    }
+
+    /// Orders laid out as the reference kit's (one amount per order, a channel, a status
+    /// and a promo code), with a few lines that a simple one-line order cannot take: read
+    /// from their bytes or built field by field, the orders and rejects are the same.
+    func testSimpleOneLineOrdersAreThoseTheBuilderMakes() throws {
+        var random = SeededRandom(seed: 5)
+        var rows: [String] = []
+        for index in 0..<400 {
+            var fields = ["\(10_000 + index)", "2026-01-0\(1 + index / 100)T0\(index % 10):00:00Z", "C\(random.next() % 90)",
+                          ["amazon", "shopify", "Web", ""][Int(random.next() % 4)], "\(random.next() % 50_000 / 100).\(random.next() % 90 + 10)",
+                          ["USD", "", "USD"][Int(random.next() % 3)], ["pending", "shipped", "Cancelled", "voided", ""][Int(random.next() % 5)],
+                          ["", "", "R12", "r-7"][Int(random.next() % 4)], "\(random.next() % 3)"]
+            switch random.next() % 25 {
+            case 0: fields[4] = "12.345"
+            case 1: fields[4] = "-1.00"
+            case 2: fields[4] = ""
+            case 3: fields[2] = "Someone@Example.com"
+            case 4: fields[2] = ""
+            case 5: fields[5] = "EUR"
+            case 6: fields[7] = "A;B"
+            case 7: fields[8] = "x"
+            case 8: fields[5] = "usd"
+            case 9: fields[4] = "1e3"
+            default: break
+            }
+            rows.append(fields.joined(separator: ","))
+        }
+        let project = try ScratchProject(files: ["orders.csv": "order_id,ts,customer_id,channel,net_amount,currency,status,promo_code,qty\n"
+                                                    + rows.joined(separator: "\n") + "\n"],
+                                         ledgers: """
+              orders:
+                path: orders.csv
+                columns: { order_id: order, ts: at, customer_id: customer, net_amount: amount, promo_code: promo_codes }
+
+            """)
+        defer { project.remove() }
+        let simple = try project.load(), built = try project.load { $0.readsSimpleOrderLines = false }
+        let general = try project.load { $0.readsPlainOrderRows = false }
+        XCTAssertGreaterThan(simple.orders.count, 250)
+        XCTAssertGreaterThan(simple.rejects.count, 20)
+        for other in [built, general] {
+            XCTAssertEqual(simple.orders.map { "\($0)" }, other.orders.map { "\($0)" })
+            XCTAssertEqual(simple.rejects.map { "\($0.line) \($0.column) \($0.value) \($0.reason)" },
+                           other.rejects.map { "\($0.line) \($0.column) \($0.value) \($0.reason)" })
+        }
+    }
+
+    /// The bytes of a whole number of a quantity field: digits only, else left to the builder.
+    func testAQuantityReadFromBytesIsDigitsOnly() {
+        func read(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBufferPointer { SimpleOrderLine.wholeNumber($0) } }
+        XCTAssertEqual(read("0"), 0)
+        XCTAssertEqual(read("007"), 7)
+        XCTAssertEqual(read("123456789012345678"), 123_456_789_012_345_678)
+        XCTAssertNil(read("1234567890123456789"), "more digits than it reads: the builder's")
+        XCTAssertNil(read("+5"))
+        XCTAssertNil(read("-5"))
+        XCTAssertNil(read("1.0"))
+        XCTAssertNil(read(""))
     }
 
     /// A status is kept in lower case and a currency code read in any case, whichever way

@@ -23,6 +23,9 @@ public struct LoadSettings: Sendable {
     /// Whether plain order lines take the fast path (see `importOrderRows`); false reads
     /// every row the general way, for tests that compare the two.
     public var readsPlainOrderRows = true
+    /// Whether simple one-line orders among them are read from their bytes (see
+    /// `OrderGrouper.simpleOrder`); false builds each the general way, for tests.
+    public var readsSimpleOrderLines = true
 
     public init(currency: Currency, clock: ProgramClock, referrerExtras: [(name: String, type: String)], clickFields: Set<String>? = nil,
                 tokenKeys: [String: [UInt8]]? = nil) {

@@ -34,7 +34,9 @@ struct OrderGrouper {
     private var rows: [RowImporter.Fields] = []
     /// The day of the last order instant read (orders come in time order: see
     /// `Timestamp.parse(bytes:lastDay:)`).
-    private var lastDay = Timestamp.LastDay()
+    var lastDay = Timestamp.LastDay()
+    /// Statuses, channels and marketplaces read last (see `simpleOrder`).
+    var recentStatuses = RecentTexts(), recentChannels = RecentTexts(), recentMarketplaces = RecentTexts()
     private var problem: (line: Int, field: String, value: String, reason: String)?
 
     init(file: Int, source: LedgerSource, currency: Currency) {
@@ -109,8 +111,9 @@ struct OrderGrouper {
 
     /// The order of one line read in place (`importOrderRows`), or nil when it does not
     /// build: the line then goes through `add`, which says why.
-    mutating func orderOfOwnLine(_ line: PlainOrderRow, loader: LedgerLoader) -> Order? {
+    mutating func orderOfOwnLine(_ line: PlainOrderRow, id: String, loader: LedgerLoader) -> Order? {
         defer { lineOfProblem = nil }
+        if loader.settings.readsSimpleOrderLines, let order = simpleOrder(line, id: id, loader: loader) { return order }
         return try? build(line, loader: loader)
     }
 

@@ -5,8 +5,9 @@ import TallyValues
 /// array per row and a row group per order were most of loading orders (the reference
 /// kit's large data: 1,000,000 one-line orders in about 4 s). A line is taken this way
 /// when it is plain (no quote, all ASCII, as many fields as the header) and is an order
-/// of its own: the next line names another order. Its order is built by the general
-/// path's own `OrderGrouper.build`, from the line's fields. Anything else (a line of a
+/// of its own: the next line names another order. Its order is read from its bytes when
+/// it is simple (`OrderGrouper.simpleOrder`), else built by the general path's own
+/// `OrderGrouper.build`, from the line's fields. Anything else (a line of a
 /// multi-line order, a quoted or malformed line, a line whose order fails to build or
 /// whose id is taken) goes through the general importer, so accepted orders, rejects and
 /// their reasons are the same either way.
@@ -76,7 +77,7 @@ extension RowImporter {
             orders.flush(into: &loader)
             swap(&pending, &current)
             hasPending = true
-            pendingOrder = orders.orderOfOwnLine(PlainOrderRow(row: pending, columns: columns), loader: loader)
+            pendingOrder = orders.orderOfOwnLine(PlainOrderRow(row: pending, columns: columns), id: id, loader: loader)
         }
         settlePending(nextID: nil, atEnd: true)
         orders.flush(into: &loader)
@@ -95,6 +96,17 @@ struct PlainOrderRow: OrderRowTexts {
         return row.trimmedString(column) ?? ""
     }
     func line(_ index: Int) -> Int { row.line }
+    /// Whether field `slot` is empty or not in the file.
+    func isEmpty(_ slot: Int?) -> Bool {
+        guard let slot, let column = columns[slot] else { return true }
+        return row.withTrimmedField(column) { $0.isEmpty } ?? true
+    }
+    /// `body` of field `slot`'s bytes, trimmed as `text` trims them; nil when the file
+    /// has no such field.
+    func bytes<Result>(_ slot: Int?, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        guard let slot, let column = columns[slot] else { return nil }
+        return row.withTrimmedField(column, body)
+    }
     func instant(_ index: Int, _ slot: Int?, lastDay: inout Timestamp.LastDay) -> Timestamp? {
         guard let slot, let column = columns[slot] else { return nil }
         return row.withTrimmedField(column) { Timestamp.parse(bytes: $0, lastDay: &lastDay) } ?? nil
