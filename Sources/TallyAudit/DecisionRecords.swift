@@ -495,10 +495,11 @@ public struct DecisionLog: Sendable {
     public final class Stream: @unchecked Sendable {
         // Stored in this order on purpose: what the runner writes for every decision
         // (`batch`) first, then a cache line of nothing, then what the renderer writes
-        // for every record (`log`, `ownBodies`). Side by side, the renderer's and `batch` shared a
-        // cache line that the two cores took from each other for every decision: three
-        // quarters of `receive`'s own time was its read of `batch`, and that time halved
-        // once apart (0.44% to 0.21% of a large run's perf samples: small, but free).
+        // for every record (`log`, `ownBodies`). Side by side, the renderer's state and
+        // `batch` shared a cache line that the two cores took from each other for every
+        // decision: three quarters of `receive`'s own time was its read of `batch`, and
+        // that time halved once apart (0.44% to 0.21% of a large run's perf samples:
+        // small, but free).
 
         /// Decisions received and not yet handed to `queue` (touched by the runner's
         /// thread only). Handing them over 256 at a time instead of one by one took the

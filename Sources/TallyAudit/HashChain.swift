@@ -27,10 +27,11 @@ public enum HashChain {
     /// hashes zero until filled in (see `RenderedBodies`). Every link has this length.
     static let linkTemplate: StaticString =
         ",\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}\n"
-    /// The bytes of a link (see `linkTemplate`).
-    static let linkLength = 150
-    /// Where in a link the previous record's hash starts, and where the record's own does.
-    static let prevOffset = 9, hashOffset = 83
+    /// The bytes of a link (see `linkTemplate`): 150.
+    static let linkLength = linkTemplate.utf8CodeUnitCount
+    /// Where in a link the previous record's hash starts (after `,"prev":"`), and where
+    /// the record's own does (after that hash and `","hash":"`).
+    static let prevOffset = 9, hashOffset = prevOffset + 64 + 10
 
     /// The hash of a record rendered without its closing brace (`open`), chained after
     /// `previous`: the SHA-256 of the record with `prev` and the closing brace, fed to the
