@@ -226,31 +226,37 @@ public struct Runner {
         // the key's slot two orders ahead, the customer's state and where their clicks
         // start one order ahead, the clicks themselves just before the order. (Reading
         // the state without asking ahead was half of `process`'s own time.)
-        if orders.count > 0 { ledgers.clicks.prefetchCustomerNumber(of: orders[0].customer) }
-        if orders.count > 1 { ledgers.clicks.prefetchCustomerNumber(of: orders[1].customer) }
-        var nextNumber = orders.isEmpty ? nil : customerNumberAhead(of: orders[0].customer)
+        // The clicks table read through a local: a call on `ledgers.clicks` copied the
+        // table (248 bytes) for every order, twice, and `orders[i].customer` copied the
+        // whole order to read one of its fields.
+        guard let base = orders.baseAddress else { return }
+        let clicks = ledgers.clicks
+        if orders.count > 0 { clicks.prefetchCustomerNumber(of: base.pointee.customer) }
+        if orders.count > 1 { clicks.prefetchCustomerNumber(of: (base + 1).pointee.customer) }
+        var nextNumber = orders.isEmpty ? nil : customerNumberAhead(of: base.pointee.customer, in: clicks)
         for index in orders.indices {
             let number = nextNumber ?? nil
             if index + 2 < orders.count {
-                ledgers.clicks.prefetchCustomerNumber(of: orders[index + 2].customer)
-                Runner.prefetchLines(of: orders.baseAddress! + index + 2)
+                clicks.prefetchCustomerNumber(of: (base + index + 2).pointee.customer)
+                Runner.prefetchLines(of: base + index + 2)
             }
-            nextNumber = index + 1 < orders.count ? customerNumberAhead(of: orders[index + 1].customer) : nil
-            if orders[index].at > asOf {
+            nextNumber = index + 1 < orders.count ? customerNumberAhead(of: (base + index + 1).pointee.customer, in: clicks) : nil
+            let at = (base + index).pointee.at
+            if at > asOf {
                 result.ordersAfterAsOf += 1
                 continue
             }
             if let number { customerClicks?.prefetchEntries(number) }
-            ingestClicks(through: orders[index].at)
-            process(orders.baseAddress! + index, position: index, clickCustomer: number)
+            ingestClicks(through: at)
+            process(base + index, position: index, clickCustomer: number)
         }
     }
 
     /// The clicks table's number for an order's customer key, with the customer's state
     /// and where their clicks start asked for (see `run`). (The key, not the order: an
     /// order passed here was copied, a tenth of a million retains on the large data.)
-    func customerNumberAhead(of customer: String) -> Int? {
-        guard let number = ledgers.clicks.customerNumber(of: customer) else { return nil }
+    func customerNumberAhead(of customer: String, in clicks: borrowing ClickTable) -> Int? {
+        guard let number = clicks.customerNumber(of: customer) else { return nil }
         customerClicks?.prefetch(number)
         clickingCustomers.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
         return number
