@@ -98,8 +98,7 @@ struct PlainOrderRow: OrderRowTexts {
     func line(_ index: Int) -> Int { row.line }
     /// Whether field `slot` is empty or not in the file.
     func isEmpty(_ slot: Int?) -> Bool {
-        guard let slot, let column = columns[slot] else { return true }
-        return row.withTrimmedField(column) { $0.isEmpty } ?? true
+        bytes(slot) { $0.isEmpty } ?? true
     }
     /// `body` of field `slot`'s bytes, trimmed as `text` trims them; nil when the file
     /// has no such field.
@@ -108,7 +107,6 @@ struct PlainOrderRow: OrderRowTexts {
         return row.withTrimmedField(column, body)
     }
     func instant(_ index: Int, _ slot: Int?, lastDay: inout Timestamp.LastDay) -> Timestamp? {
-        guard let slot, let column = columns[slot] else { return nil }
-        return row.withTrimmedField(column) { Timestamp.parse(bytes: $0, lastDay: &lastDay) } ?? nil
+        bytes(slot) { Timestamp.parse(bytes: $0, lastDay: &lastDay) } ?? nil
     }
 }

@@ -17,9 +17,7 @@ extension OrderGrouper {
     /// id, already read.
     mutating func simpleOrder(_ line: PlainOrderRow, id: String, loader: LedgerLoader) -> Order? {
         guard !sumsAmounts, source.timestampFormat == nil, loader.ledgers.products.isEmpty, !id.isEmpty else { return nil }
-        // Fields this reader does not take must be empty (or not in the file).
-        for slot in [slots.price, slots.discount, slots.sku, slots.asin, slots.category, slots.name, slots.orderDiscount, slots.shipDiscount]
-        where !line.isEmpty(slot) { return nil }
+        guard takesNothingElse(line) else { return nil }
         guard let at = line.instant(0, slots.at, lastDay: &lastDay) else { return nil }
         // The program's own code as written, or none.
         guard line.bytes(slots.currency, { $0.isEmpty || $0.elementsEqual(currency.code.utf8) }) ?? true else { return nil }
@@ -54,6 +52,14 @@ extension OrderGrouper {
         return Order(id: id, at: at, customer: customer, email: email, channel: channel, marketplace: marketplace, status: status,
                      currency: currency, lines: [orderLine], shipping: max(0, shipping), tax: tax, giftWrap: giftWrap, orderDiscount: 0,
                      promoCodes: codes, source: row)
+    }
+
+    /// Whether the fields this reader does not take are empty (or not in the file).
+    /// (Tested one by one: a list of the slots was an array made for every order.)
+    private func takesNothingElse(_ line: PlainOrderRow) -> Bool {
+        line.isEmpty(slots.price) && line.isEmpty(slots.discount) && line.isEmpty(slots.sku) && line.isEmpty(slots.asin)
+            && line.isEmpty(slots.category) && line.isEmpty(slots.name) && line.isEmpty(slots.orderDiscount)
+            && line.isEmpty(slots.shipDiscount)
     }
 
     /// An amount field in minor units (0 when empty or not in the file), nil when it is
