@@ -78,13 +78,25 @@ public enum Digest {
     }
 }
 
-/// One file's name, as recorded, and its SHA-256 (nil when it could not be read).
+/// One file's name, as recorded, and its digest (nil when it could not be read).
 public struct FileDigest: Sendable, Equatable {
-    public var name: String
-    public var sha256: String?
+    /// How a file was digested; its raw value is the member that records it.
+    public enum Method: String, Sendable {
+        /// The SHA-256 of the file's bytes: what `sha256sum` prints.
+        case sha256
+        /// The SHA-256 tree hash of the file (see `Digest.input`): an input larger than
+        /// one leaf.
+        case sha256Tree = "sha256_tree"
+    }
 
-    public init(name: String, sha256: String?) {
+    public var name: String
+    /// The digest in hex: the file's SHA-256, or the root of its tree (see `method`).
+    public var sha256: String?
+    public var method: Method
+
+    public init(name: String, sha256: String?, method: Method = .sha256) {
         self.name = name
         self.sha256 = sha256
+        self.method = method
     }
 }

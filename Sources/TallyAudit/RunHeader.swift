@@ -55,7 +55,7 @@ public struct RunHeader: Sendable {
             ("rules_version", .string(rulesVersion)),
             ("rules", .array(rules.map { .object([("file", .string($0.name)), ("sha256", digest($0))]) })),
             ("inputs_digest", .string(inputsDigest)),
-            ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ("sha256", digest($0.file))]) })),
+            ("inputs", .array(inputs.map { .object([("ledger", .string($0.ledger)), ("file", .string($0.file.name)), ($0.file.method.rawValue, digest($0.file))]) })),
             ("parameters", .object([("as_of", .string(Value.timestampText(asOf))),
                                     ("as_of_from", .string(asOfSource)),
                                     ("trace", .string(traceDetail.rawValue)),

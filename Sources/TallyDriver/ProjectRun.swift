@@ -160,14 +160,21 @@ public struct ProjectRun {
     /// read), the ledgers in the order it lists them, then the paid ledger when there is one.
     static func inputDigests(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
         let files = [(ledger: "project", path: project.file.path)] + project.ledgers.map { (ledger: $0.kind.rawValue, path: $0.path) }
-        return files.map { (ledger: $0.ledger, file: FileDigest(name: relative($0.path, to: project.folder), sha256: Digest.file($0.path))) }
+        return files.map { (ledger: $0.ledger, file: inputDigest(name: relative($0.path, to: project.folder), path: $0.path)) }
             + paidLedgerDigest(project)
+    }
+
+    /// An input's digest (see `Digest.input`): its SHA-256, or its tree's when it is
+    /// larger than a leaf.
+    static func inputDigest(name: String, path: String) -> FileDigest {
+        let digest = Digest.input(path)
+        return FileDigest(name: name, sha256: digest?.hex, method: digest?.method ?? .sha256)
     }
 
     /// The paid ledger with its digest, last among the inputs; none while it does not exist.
     static func paidLedgerDigest(_ project: ProjectFile) -> [(ledger: String, file: FileDigest)] {
         guard FileManager.default.fileExists(atPath: project.paid) else { return [] }
-        return [(ledger: "paid", file: FileDigest(name: relative(project.paid, to: project.folder), sha256: Digest.file(project.paid)))]
+        return [(ledger: "paid", file: inputDigest(name: relative(project.paid, to: project.folder), path: project.paid))]
     }
 
     static func relative(_ path: String, to folder: String) -> String {

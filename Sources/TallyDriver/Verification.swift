@@ -52,8 +52,11 @@ public struct Verification {
         // The files and keys at hand against the header.
         let recordedRules = (header["rules"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
         findings += compare(recorded: recordedRules, now: loaded.rules, what: "rule file")
-        let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["file"] as? String ?? "", sha256: $0["sha256"] as? String) }
-        findings += compare(recorded: recordedInputs, now: loaded.inputDigests.map(\.file), what: "input")
+        let recordedInputs = (header["inputs"] as? [[String: Any]] ?? []).map { entry in
+            let method: FileDigest.Method = entry[FileDigest.Method.sha256Tree.rawValue] is String ? .sha256Tree : .sha256
+            return FileDigest(name: entry["file"] as? String ?? "", sha256: entry[method.rawValue] as? String, method: method)
+        }
+        findings += compare(recorded: recordedInputs, now: inputs(loaded, digestedAs: recordedInputs), what: "input")
         let parameters = header["parameters"] as? [String: Any] ?? [:]
         let recordedKeys = (parameters["token_keys"] as? [[String: Any]] ?? []).map { FileDigest(name: $0["id"] as? String ?? "", sha256: $0["fingerprint"] as? String) }
         findings += compare(recorded: recordedKeys, now: loaded.tokenKeys.map { FileDigest(name: $0.id, sha256: $0.fingerprint) }, what: "token key")
@@ -88,6 +91,20 @@ public struct Verification {
         return Verification(text: findings.map { $0 + "\n" }.joined(), exitCode: 1)
     }
 
+    /// The inputs at hand, each digested the way the header recorded it: a header written
+    /// before inputs larger than a leaf were tree-hashed gives their plain SHA-256.
+    static func inputs(_ loaded: LoadedProject, digestedAs recorded: [FileDigest]) -> [FileDigest] {
+        loaded.inputDigests.map { input in
+            var file = input.file
+            guard let then = recorded.first(where: { $0.name == file.name }), then.method != file.method else { return file }
+            let folder = loaded.project.folder
+            let path = file.name.hasPrefix("/") || folder.isEmpty ? file.name : (folder as NSString).appendingPathComponent(file.name)
+            file.sha256 = Digest.file(path, as: then.method)
+            file.method = then.method
+            return file
+        }
+    }
+
     /// Files whose digest differs from the recorded one, or that appeared or went away.
     static func compare(recorded: [FileDigest], now: [FileDigest], what: String) -> [String] {
         var findings: [String] = []
@@ -97,7 +114,7 @@ public struct Verification {
                 continue
             }
             if current.sha256 != file.sha256 {
-                findings.append("\(what) `\(file.name)` changed since the run (SHA-256 then \(short(file.sha256)), now \(short(current.sha256)))")
+                findings.append("\(what) `\(file.name)` changed since the run (\(file.method == .sha256Tree ? "SHA-256 tree" : "SHA-256") then \(short(file.sha256)), now \(short(current.sha256)))")
             }
         }
         for file in now where !recorded.contains(where: { $0.name == file.name }) {

@@ -122,6 +122,16 @@ final class AuditTests: XCTestCase {
         let index = try XCTUnwrap(all.firstIndex { $0.contains("\"status\":\"payable\"") })
         all[index] = all[index].replacingOccurrences(of: "\"status\":\"payable\",\"outcome\"", with: "\"status\":\"payable\",\"outcome\"")
             .replacingOccurrences(of: #""amount":"(\d+)\."#, with: "\"amount\":\"9$1.", options: .regularExpression)
+        rechain(&all)
+        try write(all)
+        let report = verify()
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(report.text.contains("decisions.jsonl:\(index + 1): re-deriving from the rules and ledgers at hand gives a different record"), report.text)
+        XCTAssertTrue(report.text.contains("`amount` was \"9"), report.text)
+    }
+
+    /// Links every record again, as a forger would after editing one.
+    func rechain(_ all: inout [String]) {
         var previous = HashChain.genesis
         for position in all.indices {
             let body = all[position].replacingOccurrences(of: #",\"prev\":\"[0-9a-f]{64}\",\"hash\":\"[0-9a-f]{64}\"\}$"#, with: "", options: .regularExpression)
@@ -130,11 +140,42 @@ final class AuditTests: XCTestCase {
             all[position] = body + ",\"prev\":\"\(previous)\",\"hash\":\"\(hash)\"}"
             previous = hash
         }
-        try write(all)
-        let report = verify()
+    }
+
+    func testALedgerLargerThanALeafIsRecordedByItsTreeAndVerified() throws {
+        // Blank lines hold no record: the clicks file grows past 1 MiB, its clicks stay.
+        let clicks = project.appendingPathComponent("clicks.csv")
+        let original = try Data(contentsOf: clicks)
+        try (original + Data(repeating: UInt8(ascii: "\n"), count: Digest.treeLeaf)).write(to: clicks)
+        _ = ProjectRun.run(project.path, output: output.path)
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try lines()[0].utf8)) as? [String: Any])
+        let entry = try XCTUnwrap((header["inputs"] as? [[String: Any]])?.first { $0["file"] as? String == "clicks.csv" })
+        XCTAssertEqual(entry["sha256_tree"] as? String, Digest.input(clicks.path)?.hex)
+        XCTAssertNil(entry["sha256"])
+        let manifest = (header["inputs"] as? [[String: Any]] ?? []).map { "\(($0["sha256"] ?? $0["sha256_tree"]) as! String)  \($0["file"] as! String)\n" }.joined()
+        XCTAssertEqual(header["inputs_digest"] as? String, Digest.sha256(manifest))
+        XCTAssertEqual(verify().exitCode, 0, verify().text)
+
+        // A byte changed in the middle of the second leaf (a blank line ended by CR LF).
+        var changed = try Data(contentsOf: clicks)
+        changed[original.count + Digest.treeLeaf / 2] = UInt8(ascii: "\r")
+        try changed.write(to: clicks)
+        var report = verify()
         XCTAssertEqual(report.exitCode, 1)
-        XCTAssertTrue(report.text.contains("decisions.jsonl:\(index + 1): re-deriving from the rules and ledgers at hand gives a different record"), report.text)
-        XCTAssertTrue(report.text.contains("`amount` was \"9"), report.text)
+        XCTAssertTrue(report.text.contains("input `clicks.csv` changed since the run (SHA-256 tree then"), report.text)
+        XCTAssertTrue(report.text.contains("only the header"), "no decision changes: \(report.text)")
+
+        // A header written before tree digests gives the plain SHA-256: the file is
+        // compared that way, and not reported as changed.
+        try (original + Data(repeating: UInt8(ascii: "\n"), count: Digest.treeLeaf)).write(to: clicks)
+        var all = try lines()
+        let tree = try XCTUnwrap(entry["sha256_tree"] as? String)
+        all[0] = all[0].replacingOccurrences(of: "\"sha256_tree\":\"\(tree)\"", with: "\"sha256\":\"\(try XCTUnwrap(Digest.file(clicks.path)))\"")
+        rechain(&all)
+        try write(all)
+        report = verify()
+        XCTAssertFalse(report.text.contains("clicks.csv"), report.text)
+        XCTAssertTrue(report.text.contains("only the header"), report.text)
     }
 
     func testVerifyNamesAChangedRuleFileAndAChangedLedger() throws {
