@@ -90,19 +90,33 @@ public struct RunOutputs {
     /// `correction` line for each correction booked in it (its amount in `corrections`,
     /// the decision or adjustment it corrects and why in `note`).
     static func statements(plan: Plan, result: RunResult, redactor: Redactor?) -> String {
-        let digits = plan.currency.minorUnits
-        func money(_ minor: Int64) -> String { Value.moneyText(minor, digits: digits) }
+        let digits = plan.currency.minorUnits, currency = plan.currency.code
+        // Appended field by field into one string sized ahead: joining an array of fields
+        // for every line was most of writing the file (140,000 lines on the reference
+        // kit's large data, on one core while the other had nothing left to do).
         var csv = "referrer,month,line,currency,carried_in,earned,reductions,clawbacks,corrections,paid,carried_out,note\n"
+        csv.reserveCapacity(csv.utf8.count + 112 * result.statements.count)
+        func money(_ minor: Int64) {
+            csv += Value.moneyText(minor, digits: digits)
+            csv += ","
+        }
         for row in result.statements {
-            let referrer = RejectsFile.quote(row.referrer)
+            let referrer = RejectsFile.quote(row.referrer), month = row.month.description
             for note in row.notes {
                 let words = "\(note.corrects): \(note.reason)"
-                csv += [referrer, row.month.description, "correction", plan.currency.code, "", "", "", "", money(note.amount), "", "",
-                        RejectsFile.quote(redactor?.scrub(words) ?? words)].joined(separator: ",") + "\n"
+                csv += referrer + "," + month + ",correction," + currency + ",,,,,"
+                money(note.amount)
+                csv += ",," + RejectsFile.quote(redactor?.scrub(words) ?? words) + "\n"
             }
-            csv += [referrer, row.month.description, "total", plan.currency.code, money(row.carriedIn), money(row.earned),
-                    money(row.reductions), money(row.clawbacks), money(row.corrections), money(row.paid), money(row.carriedOut), ""]
-                .joined(separator: ",") + "\n"
+            csv += referrer + "," + month + ",total," + currency + ","
+            money(row.carriedIn)
+            money(row.earned)
+            money(row.reductions)
+            money(row.clawbacks)
+            money(row.corrections)
+            money(row.paid)
+            money(row.carriedOut)
+            csv += "\n"
         }
         return csv
     }

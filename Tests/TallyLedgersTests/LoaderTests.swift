@@ -45,6 +45,18 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(ledgers.rejects.count, ledgers.counts.reduce(0) { $0 + $1.rejected }, file: file, line: line)
     }
 
+    /// A field with a comma, a quote or a line break is quoted in rejects.csv and
+    /// statements.csv, a carriage return and line feed together too.
+    func testFieldsThatNeedQuotesGetThem() {
+        XCTAssertEqual(RejectsFile.quote("plain text"), "plain text")
+        XCTAssertEqual(RejectsFile.quote("jos\u{E9} caf\u{E9}"), "jos\u{E9} caf\u{E9}")
+        XCTAssertEqual(RejectsFile.quote("a,b"), "\"a,b\"")
+        XCTAssertEqual(RejectsFile.quote("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(RejectsFile.quote("one\ntwo"), "\"one\ntwo\"")
+        XCTAssertEqual(RejectsFile.quote("one\rtwo"), "\"one\rtwo\"")
+        XCTAssertEqual(RejectsFile.quote("one\r\ntwo"), "\"one\r\ntwo\"")
+    }
+
     func testEveryRejectReasonHasItsPosition() throws {
         let project = try ScratchProject(files: [
             "referrers.csv": Self.referrers,

@@ -50,7 +50,9 @@ public enum RejectsFile {
 
     /// A CSV field, quoted when it holds a comma, quote or line break.
     public static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        // By byte: a comma, quote or line break is one byte in UTF-8, and a carriage return
+        // and line feed side by side are one Character (equal to neither alone).
+        guard field.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -23,7 +23,7 @@ struct CustomerClicks {
         var channel: Int32
     }
 
-    /// Customer number (the clicks table's) -> where its entries start; one more slot
+    /// Customer slot (see `CustomerSlots`) -> where its entries start; one more slot
     /// holds the end of the last customer's.
     private var starts: [Int32]
     /// Every keyed click, grouped by customer, in table (time) order within a customer.
@@ -43,7 +43,8 @@ struct CustomerClicks {
     /// were never touched (on one core, 0.45 s of the reference kit's large data while the
     /// other waited). The second half's clicks of a customer go after the first half's,
     /// where counting the first half puts them, so the entries are the same either way.
-    init(_ table: ClickTable, noCustomer: Int32) {
+    init(_ table: ClickTable, noCustomer: Int32, slots: CustomerSlots? = nil) {
+        let slots = (slots ?? CustomerSlots(identityFor: table.customerCount)).ofCustomer
         // Whole columns, read in order (a call per field per click was most of this).
         let (instants, referrers, customerOf) = table.columns
         let channels = table.codes(.channel)
@@ -56,7 +57,7 @@ struct CustomerClicks {
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             let row = counts.rows[half]
             customerOf.withUnsafeBufferPointer { customerOf in
-                for index in halves[half] where customerOf[index] != noCustomer { row[Int(customerOf[index])] += 1 }
+                for index in halves[half] where customerOf[index] != noCustomer { row[Int(slots[Int(customerOf[index])])] += 1 }
             }
         }
         // Where each customer's entries start, and where each half writes its first.
@@ -86,8 +87,8 @@ struct CustomerClicks {
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 let next = next.rows[half]
                 for index in halves[half] {
-                    let customer = Int(customerOf[index])
-                    guard customer != Int(noCustomer) else { continue }
+                    guard customerOf[index] != noCustomer else { continue }
+                    let customer = Int(slots[Int(customerOf[index])])
                     let slot = Int(next[customer])
                     next[customer] += 1
                     (entries.base + slot).initialize(to: Entry(offset: wide ? 0 : UInt32(instants[index] - base), click: Int32(index),
@@ -126,14 +127,14 @@ struct CustomerClicks {
         wideInstants.isEmpty ? base + Int64(entries[position].offset) : wideInstants[position]
     }
 
-    /// Asks for customer `number`'s place in `starts`, to be read soon.
+    /// Asks for the place in `starts` of the customer at slot `number`, to be read soon.
     func prefetch(_ number: Int) {
         guard number >= 0, number + 1 < starts.count else { return }
         starts.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
     }
 
-    /// Asks for customer `number`'s first entries, to be read soon (reads where they
-    /// start: ask for that with `prefetch` first).
+    /// Asks for the first entries of the customer at slot `number`, to be read soon (reads
+    /// where they start: ask for that with `prefetch` first).
     func prefetchEntries(_ number: Int) {
         guard number >= 0, number + 1 < starts.count else { return }
         let start = Int(starts[number])
@@ -141,14 +142,14 @@ struct CustomerClicks {
         entries.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + start) }
     }
 
-    /// The positions in `entries` of customer `number`'s clicks.
+    /// The positions in `entries` of the clicks of the customer at slot `number`.
     func range(of number: Int) -> Range<Int> {
         guard number >= 0, number + 1 < starts.count else { return 0..<0 }
         return Int(starts[number])..<Int(starts[number + 1])
     }
 
-    /// The positions of customer `number`'s clicks at `from` or later and at `through` or
-    /// earlier (seconds since the epoch), oldest first.
+    /// The positions of the clicks of the customer at slot `number` at `from` or later and
+    /// at `through` or earlier (seconds since the epoch), oldest first.
     func clicks(of number: Int, from: Int64, through: Int64) -> Range<Int> {
         let all = range(of: number)
         var end = all.lowerBound

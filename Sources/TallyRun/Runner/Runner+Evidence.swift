@@ -14,8 +14,8 @@ extension Runner {
     /// Every touch considered for the order, with a trace entry each: coupons on the
     /// order, clicks of the customer in the lookback (screened by touch checks), and
     /// survey answers naming the order.
-    /// `clickCustomer`: the clicks table's number for the order's customer key (nil when no
-    /// click has it).
+    /// `clickCustomer`: the slot of the order's customer (see `CustomerSlots`; nil when no
+    /// click has its key).
     /// The touches go into `touches` (emptied first); the trace entries are returned.
     mutating func gatherTouches(_ order: UnsafePointer<Order>, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?,
                                 into touches: inout [Touch]) -> [TouchTrace] {

@@ -21,9 +21,9 @@ public struct Runner {
     var customerClicks: CustomerClicks?
     /// The click table's number for "no customer key" (-1 when every click has one).
     let noCustomer: Int32
-    /// Each customer's orders so far: those whose key a click has, by the clicks table's
-    /// number (hashing the key of every order was a twentieth of evaluating it); the
-    /// others by key.
+    /// Each customer's orders so far: those whose key a click has, by their slot (see
+    /// `CustomerSlots`; hashing the key of every order was a twentieth of evaluating it);
+    /// the others by key.
     var clickingCustomers: [CustomerState] = []
     var customers: [String: CustomerState] = [:]
     let aggregates: AggregateIndexes
@@ -179,10 +179,13 @@ public struct Runner {
         // page's address in small pages (40% of `process(orders:)`'s own samples on the
         // reference kit's large data were that wait, right after the prefetch).
         clickingCustomers = HugePages.array(repeating: CustomerState(), count: ledgers.clicks.customerCount)
-        customerClicks = CustomerClicks(ledgers.clicks, noCustomer: noCustomer)
         // Read in place: iterating the array copied every order (retaining each of its
         // strings and lines) before `process` copied it again into the order's view.
-        ledgers.orders.withUnsafeBufferPointer { process(orders: $0) }
+        ledgers.orders.withUnsafeBufferPointer { orders in
+            let slots = CustomerSlots(orders: orders, clicks: ledgers.clicks)
+            customerClicks = CustomerClicks(ledgers.clicks, noCustomer: noCustomer, slots: slots)
+            process(orders: orders, slots: slots.ofOrder)
+        }
         ingestClicks(through: asOf)
         result.clicksAfterAsOf = ledgers.clicks.count - nextClick
         result.clicksScreened = screened.tally(referrers: ledgers.referrers, channels: ledgers.clicks.distinctValues(.channel))
@@ -219,47 +222,37 @@ public struct Runner {
         }
     }
 
-    /// Decides `orders` (the ledger's), in order, with clicks merged in by time.
-    mutating func process(orders: UnsafeBufferPointer<Order>) {
-        // What an order reads of tables of millions of entries (its customer's key number,
-        // orders so far and clicks) is a cache miss each, asked for ahead in three steps:
-        // the key's slot two orders ahead, the customer's state and where their clicks
-        // start one order ahead, the clicks themselves just before the order. (Reading
-        // the state without asking ahead was half of `process`'s own time.)
-        // The clicks table read through a local: a call on `ledgers.clicks` copied the
-        // table (248 bytes) for every order, twice, and `orders[i].customer` copied the
-        // whole order to read one of its fields.
+    /// Decides `orders` (the ledger's), in order, with clicks merged in by time. `slots`:
+    /// each order's customer slot (see `CustomerSlots`), -1 for a customer who never clicked.
+    mutating func process(orders: UnsafeBufferPointer<Order>, slots: [Int32]) {
+        // What an order reads of tables of millions of entries (its customer's state and
+        // clicks) is asked for ahead: the state and where the clicks start one order
+        // ahead, the clicks themselves just before the order. Customers are met mostly in
+        // slot order, so these are mostly the next entries already. The order's lines
+        // are asked for two orders ahead.
         guard let base = orders.baseAddress else { return }
-        let clicks = ledgers.clicks
-        if orders.count > 0 { clicks.prefetchCustomerNumber(of: base.pointee.customer) }
-        if orders.count > 1 { clicks.prefetchCustomerNumber(of: (base + 1).pointee.customer) }
-        var nextNumber = orders.isEmpty ? nil : customerNumberAhead(of: base.pointee.customer, in: clicks)
+        func slot(_ index: Int) -> Int? { slots[index] < 0 ? nil : Int(slots[index]) }
+        if orders.count > 0 { prefetchCustomer(slot(0)) }
         for index in orders.indices {
-            let number = nextNumber ?? nil
-            if index + 2 < orders.count {
-                clicks.prefetchCustomerNumber(of: (base + index + 2).pointee.customer)
-                Runner.prefetchLines(of: base + index + 2)
-            }
-            nextNumber = index + 1 < orders.count ? customerNumberAhead(of: (base + index + 1).pointee.customer, in: clicks) : nil
+            if index + 2 < orders.count { Runner.prefetchLines(of: base + index + 2) }
+            if index + 1 < orders.count { prefetchCustomer(slot(index + 1)) }
             let at = (base + index).pointee.at
             if at > asOf {
                 result.ordersAfterAsOf += 1
                 continue
             }
+            let number = slot(index)
             if let number { customerClicks?.prefetchEntries(number) }
             ingestClicks(through: at)
             process(base + index, position: index, clickCustomer: number)
         }
     }
 
-    /// The clicks table's number for an order's customer key, with the customer's state
-    /// and where their clicks start asked for (see `run`). (The key, not the order: an
-    /// order passed here was copied, a tenth of a million retains on the large data.)
-    func customerNumberAhead(of customer: String, in clicks: borrowing ClickTable) -> Int? {
-        guard let number = clicks.customerNumber(of: customer) else { return nil }
-        customerClicks?.prefetch(number)
-        clickingCustomers.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + number) }
-        return number
+    /// Asks for the state of the customer at `slot` and where their clicks start.
+    func prefetchCustomer(_ slot: Int?) {
+        guard let slot else { return }
+        customerClicks?.prefetch(slot)
+        clickingCustomers.withUnsafeBufferPointer { tally_prefetch($0.baseAddress! + slot) }
     }
 
     /// Counts clicks up to `instant` as seen and moves them into the aggregates. (The

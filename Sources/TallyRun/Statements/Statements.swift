@@ -93,7 +93,11 @@ enum Statements {
             let first = closed?.openMonth ?? months.keys.min() ?? lastMonth
             return total + max(0, ordinal(lastMonth) - ordinal(min(first, months.keys.min() ?? first)) + 1)
         })
-        for referrer in byReferrer.keys {
+        // Referrers in order, each's months in order: the rows come out sorted, unless
+        // closed months' rows were taken in first (sorting 140,000 rows by referrer text
+        // and month was a third of building them on the reference kit's large data).
+        let fromClosed = rows.count
+        for referrer in byReferrer.keys.sorted() {
             let months = byReferrer[referrer]!
             guard var month = months.keys.min() ?? closed?.openMonth, month <= lastMonth else { continue }
             var carried: Int64 = 0
@@ -112,7 +116,7 @@ enum Statements {
                 month = month.adding(months: 1)
             }
         }
-        rows.sort { ($0.referrer, $0.month) < ($1.referrer, $1.month) }
+        if fromClosed > 0 { rows.sort { ($0.referrer, $0.month) < ($1.referrer, $1.month) } }
         return rows
     }
 }
