@@ -153,13 +153,6 @@ public struct ClickTable: RandomAccessCollection, Sendable {
         return Int(number)
     }
 
-    /// Asks for where `customerNumber(of:)` will look a key up, to be read soon (the
-    /// runner asks for the next order's customer while it evaluates the current one).
-    public func prefetchCustomerNumber(of key: String) {
-        var key = key
-        key.withUTF8 { customers.prefetch($0) }
-    }
-
     /// How many distinct customer keys the clicks have.
     public var customerCount: Int { customers.count }
 

@@ -39,10 +39,11 @@ extension Runner {
     }
 
     /// Decides one order, the one at `position` in `ledgers.orders`. `clickCustomer`: its
-    /// customer's slot (see `CustomerSlots`; nil when no click has its key). The order is read where it lies: passed as a value, every order
-    /// was copied on the way in, its strings and arrays retained and let go of (1% of a
-    /// run's samples on the reference kit's large data, all on the runner's core; the
-    /// run stage 4.39 to 4.27 s, four runs alternating).
+    /// customer's slot (see `CustomerSlots`; nil when no click has its key). The order is
+    /// read where it lies: passed as a value, every order was copied on the way in, its
+    /// strings and arrays retained and let go of (1% of a run's samples on the reference
+    /// kit's large data, all on the runner's core; the run stage 4.39 to 4.27 s, four runs
+    /// alternating).
     mutating func process(_ order: UnsafePointer<Order>, position: Int, clickCustomer: Int?) {
         result.ordersProcessed += 1
         if order.pointee.isCancelled {
