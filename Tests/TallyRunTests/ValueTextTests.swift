@@ -17,6 +17,16 @@ final class ValueTextTests: XCTestCase {
         }
     }
 
+    /// A cap's note is kept as facts by the runner and worded when rendered.
+    func testCapNotesAreWordedFromTheirFacts() {
+        let period = AdjustmentTrace(kind: "cap", rule: "limit", before: 5_000, after: 1_250,
+                                     facts: .period(used: 48_750, room: 1_250, limit: 50_000, digits: 2))
+        XCTAssertEqual(period.note, "487.50 already counted this period, 12.50 left of 500.00")
+        let order = AdjustmentTrace(kind: "cap", rule: "limit", before: 700, after: 500, facts: .order(total: 1_037, limit: 1_000, digits: 0))
+        XCTAssertEqual(order.note, "the order's total 1037 is over 1000; shared in proportion")
+        XCTAssertEqual(AdjustmentTrace(kind: "correction", rule: "late order", before: 0, after: 1, note: "as written").note, "as written")
+    }
+
     func testAmountsAreReadFromASCIIDigitsOnly() {
         XCTAssertEqual(ExactDecimal("-4.50").map { [$0.significand, Int64($0.scale)] }, [-450, 2])
         XCTAssertEqual(ExactDecimal("+0.125").map { [$0.significand, Int64($0.scale)] }, [125, 3])

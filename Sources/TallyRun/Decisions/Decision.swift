@@ -589,11 +589,50 @@ public enum PaymentArithmetic: Sendable, Equatable {
 
 /// An adjustment applied to a decision (a cap), in the decision's own trace.
 public struct AdjustmentTrace: Sendable {
+    /// Why, as facts: a cap's words are made when the record is rendered, on the
+    /// renderer's core. (Made by the runner, a capped decision's note was three amounts
+    /// in words and four allocations on the core that sets the run's pace: 115,000 of
+    /// the reference kit's large data's decisions are capped.)
+    public enum Note: Sendable {
+        case words(String)
+        /// A limit per referrer and period: `used` counted before this decision, `room` left
+        /// of `limit` (minor units with `digits` decimals).
+        case period(used: Int64, room: Int64, limit: Int64, digits: Int)
+        /// A limit per order: the order's `total` over `limit`, shared in proportion.
+        case order(total: Int64, limit: Int64, digits: Int)
+
+        /// The note in words.
+        public var text: String {
+            func money(_ minor: Int64, _ digits: Int) -> String { Value.moneyText(minor, digits: digits) }
+            switch self {
+            case .words(let words):
+                return words
+            case .period(let used, let room, let limit, let digits):
+                return "\(money(used, digits)) already counted this period, \(money(room, digits)) left of \(money(limit, digits))"
+            case .order(let total, let limit, let digits):
+                return "the order's total \(money(total, digits)) is over \(money(limit, digits)); shared in proportion"
+            }
+        }
+    }
+
     public var kind: String
     public var rule: String
     public var before: Int64
     public var after: Int64
-    public var note: String
+    public var facts: Note
+    public var note: String { facts.text }
+
+    public init(kind: String, rule: String, before: Int64, after: Int64, note: String) {
+        self.init(kind: kind, rule: rule, before: before, after: after, facts: .words(note))
+    }
+
+    public init(kind: String, rule: String, before: Int64, after: Int64, facts: Note) {
+        self.kind = kind
+        self.rule = rule
+        self.before = before
+        self.after = after
+        self.facts = facts
+    }
 }
 
 /// A record that changes what was decided: refund reductions and clawbacks, tier

@@ -26,7 +26,7 @@ extension Runner {
                     limitUse.set(used + after, limit: limitIndex, referrer: referrer, period: period)
                     guard after < before else { continue }
                     reduce(&decisions[index], to: after, limit: limit,
-                           note: "\(money(used)) already counted this period, \(money(room)) left of \(money(limit.amount))")
+                           note: .period(used: used, room: room, limit: limit.amount, digits: plan.currency.minorUnits))
                 }
             } else {
                 let live = decisions.indices.filter { counts($0) }
@@ -35,7 +35,7 @@ extension Runner {
                 let parts = LargestRemainder.split(limit.amount, proportionalTo: live.map { decisions[$0].amount }, priority: Array(live.indices))
                 for (position, index) in live.enumerated() where parts[position] < decisions[index].amount {
                     reduce(&decisions[index], to: parts[position], limit: limit,
-                           note: "the order's total \(money(total)) is over \(money(limit.amount)); shared in proportion")
+                           note: .order(total: total, limit: limit.amount, digits: plan.currency.minorUnits))
                 }
             }
         }
@@ -45,8 +45,8 @@ extension Runner {
     /// January of year 0: what a per-referrer limit counts by.
     static func period(of date: CivilDate, months: Int) -> Int { (date.year * 12 + date.month - 1) / months }
 
-    func reduce(_ decision: inout Decision, to after: Int64, limit: PlannedLimit, note: String) {
-        decision.trace.adjustments.append(AdjustmentTrace(kind: "cap", rule: limit.text, before: decision.amount, after: after, note: note))
+    func reduce(_ decision: inout Decision, to after: Int64, limit: PlannedLimit, note: AdjustmentTrace.Note) {
+        decision.trace.adjustments.append(AdjustmentTrace(kind: "cap", rule: limit.text, before: decision.amount, after: after, facts: note))
         decision.amount = after
         if after == 0 {
             decision.status = .capped
