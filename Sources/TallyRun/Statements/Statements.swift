@@ -96,7 +96,7 @@ enum Statements {
         // Referrers in order, each's months in order: the rows come out sorted, unless
         // closed months' rows were taken in first (sorting 140,000 rows by referrer text
         // and month was a third of building them on the reference kit's large data).
-        let fromClosed = rows.count
+        let closedRows = rows.count
         for referrer in byReferrer.keys.sorted() {
             let months = byReferrer[referrer]!
             guard var month = months.keys.min() ?? closed?.openMonth, month <= lastMonth else { continue }
@@ -116,7 +116,7 @@ enum Statements {
                 month = month.adding(months: 1)
             }
         }
-        if fromClosed > 0 { rows.sort { ($0.referrer, $0.month) < ($1.referrer, $1.month) } }
+        if closedRows > 0 { rows.sort { ($0.referrer, $0.month) < ($1.referrer, $1.month) } }
         return rows
     }
 }
