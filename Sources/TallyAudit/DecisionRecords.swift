@@ -522,17 +522,26 @@ public struct DecisionLog: Sendable {
         private let renderingLog: DecisionLog
         /// See `StreamLimits.renderAheadAt`.
         private let renderAheadAt: Int
+        /// Where the runner takes back the trace boxes of rendered decisions, emptied by
+        /// the renderer (see `TraceRecycler`; touched on the runner's thread only).
+        private let recycler: TraceRecycler?
 
         /// `file`, when given, receives the records as they are chained (see `DecisionLog.file`);
         /// `comparison`, when given instead, compares them with a recorded ledger.
-        public convenience init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil, comparison: LedgerComparison? = nil) {
-            self.init(plan: plan, header: header, redactor: redactor, file: file, comparison: comparison, renderAheadAt: StreamLimits.renderAheadAt)
+        /// `recycler`, when given, takes back the rendered decisions' trace boxes, emptied,
+        /// for the runner that hands this stream its decisions to fill again.
+        public convenience init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle? = nil, comparison: LedgerComparison? = nil,
+                                recycler: TraceRecycler? = nil) {
+            self.init(plan: plan, header: header, redactor: redactor, file: file, comparison: comparison, renderAheadAt: StreamLimits.renderAheadAt,
+                      recycler: recycler)
         }
 
         /// The same, the runner rendering a batch itself once `renderAheadAt` batches wait
         /// for the renderer (tests set 0, always, or `Int.max`, never).
-        init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle?, comparison: LedgerComparison?, renderAheadAt: Int) {
+        init(plan: Plan, header: RunHeader, redactor: Redactor?, file: FileHandle?, comparison: LedgerComparison?, renderAheadAt: Int,
+             recycler: TraceRecycler? = nil) {
             self.renderAheadAt = renderAheadAt
+            self.recycler = recycler
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
             renderingLog = log
             if let file {
@@ -565,17 +574,26 @@ public struct DecisionLog: Sendable {
         /// Boxes of rendered records the chain is done with, to be filled again (guarded by
         /// `renderedLock`).
         private var emptiedBodies: [RenderedBodies] = []
+        /// Trace boxes of rendered decisions, emptied, for `recycler` (guarded by `renderedLock`).
+        private var emptiedTraces: [EmptiedTraces] = []
 
         /// Lets go of the batches the renderer is done with, on the calling thread: the
         /// runner's, which made them. (Freed on the renderer's thread, every string and
         /// array of a trace went back to the runner's malloc arena under its lock, and the
         /// two threads kept waiting on each other: 450,000 futex calls and a fifth of the
         /// run stage idle on both cores, on the reference kit's large data; now some 4,000.)
-        private func releaseRendered() {
+        /// `recycling`: whether the emptied trace boxes go to `recycler` (not once the run is
+        /// over: they are let go of).
+        private func releaseRendered(recycling: Bool = true) {
             var done: [[Decision]] = []
+            var traces: [EmptiedTraces] = []
             renderedLock.lock()
             swap(&done, &rendered)
+            swap(&traces, &emptiedTraces)
             renderedLock.unlock()
+            if recycling, let recycler {
+                for index in traces.indices { recycler.give(&traces[index]) }
+            }
             // What each release writes, asked for ahead, a batch at a time: the boxes,
             // then (the boxes at hand) the arrays they hold.
             for batch in done.indices {
@@ -609,7 +627,10 @@ public struct DecisionLog: Sendable {
         /// array's subscript, or through a buffer) was copied for the call that renders
         /// it, as it might change meanwhile, retaining every string and array it holds (a
         /// twentieth of rendering). An owned local needs no copy, and a move retains nothing.
-        private static func render(_ decisions: inout [Decision], by log: DecisionLog, into bodies: RenderedBodies) {
+        /// With `emptied`, each trace is emptied once rendered and its box added there, for
+        /// the runner to fill again (see `TraceRecycler`).
+        private static func render(_ decisions: inout [Decision], by log: DecisionLog, into bodies: RenderedBodies,
+                                   emptied: inout EmptiedTraces?) {
             decisions.withUnsafeMutableBufferPointer { decisions in
                 guard let base = decisions.baseAddress else { return }
                 for index in decisions.indices {
@@ -617,7 +638,11 @@ public struct DecisionLog: Sendable {
                     let trace = decision.takeTrace()
                     log.write(decision, trace: trace, into: &bodies.writer)
                     bodies.endBody()
-                    decision.restoreTrace(trace)
+                    if emptied != nil {
+                        decision.recycleTrace(trace, into: &emptied!)
+                    } else {
+                        decision.restoreTrace(trace)
+                    }
                     (base + index).initialize(to: decision)
                 }
             }
@@ -636,7 +661,10 @@ public struct DecisionLog: Sendable {
             waiting += 1
             renderedLock.unlock()
             if let ahead {
-                Stream.render(&handed.decisions, by: renderingLog, into: ahead)
+                // The traces rendered here are emptied here, and filled again right away.
+                var emptied: EmptiedTraces? = recycler.map { _ in EmptiedTraces() }
+                Stream.render(&handed.decisions, by: renderingLog, into: ahead, emptied: &emptied)
+                if var emptied { recycler?.give(&emptied) }
                 handed.bodies = ahead
             }
             inFlight.wait()
@@ -647,11 +675,15 @@ public struct DecisionLog: Sendable {
                 var decisions: [Decision] = []
                 swap(&decisions, &handed.decisions)
                 let bodies = handed.bodies ?? self.ownBodies
-                if handed.bodies == nil { Stream.render(&decisions, by: self.log, into: bodies) }
+                // The traces rendered here are emptied here, on the renderer's core, for the
+                // runner to fill again.
+                var emptied: EmptiedTraces? = self.recycler.map { _ in EmptiedTraces() }
+                if handed.bodies == nil { Stream.render(&decisions, by: self.log, into: bodies, emptied: &emptied) }
                 self.log.chain(bodies)
                 self.log.decisions += decisions.count
                 bodies.removeAll()
                 self.renderedLock.lock()
+                if let emptied, emptied.count > 0 { self.emptiedTraces.append(emptied) }
                 self.rendered.append(decisions)
                 if let runners = handed.bodies { self.emptiedBodies.append(runners) }
                 self.renderedLock.unlock()
@@ -664,7 +696,7 @@ public struct DecisionLog: Sendable {
         public func finish(adjustments: [AdjustmentRecord]) -> DecisionLog {
             handOver()
             queue.sync {}
-            releaseRendered()
+            releaseRendered(recycling: false)
             // The adjustments after every decision, a box of them at a time: rendered one
             // by one as trees and chained one by one, the reference kit's large data's
             // 44,000 took 0.12 s at the end of the run, the other core idle.

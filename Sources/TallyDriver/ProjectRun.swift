@@ -130,9 +130,12 @@ public struct ProjectRun {
                 return run
             }
         }
-        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial, comparison: write ? nil : comparison)
+        // The renderer empties the traces it rendered and the runner fills them again.
+        let recycler = TraceRecycler()
+        let stream = DecisionLog.Stream(plan: plan, header: header, redactor: redactor, file: partial, comparison: write ? nil : comparison,
+                                        recycler: recycler)
         let result = Runner.run(plan, ledgers: loaded.ledgers, asOf: asOf, closed: run.paidLedger?.books, sink: stream.receive,
-                                keepTraces: keepTraces, traceDetail: trace)
+                                recycler: recycler, keepTraces: keepTraces, traceDetail: trace)
         run.result = result
         clock.lap("run")
         var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header, finishing: {

@@ -9,6 +9,32 @@ import XCTest
 /// itself and leaves the chain only `prev` and `hash` (`RenderedBodies`): whichever core
 /// renders a record, the decision ledger's bytes are the same.
 final class RenderSharingTests: XCTestCase {
+    func testRecordsRenderedOnEitherCoreAreTheSameBytes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-share-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let project = try Golden.acmeProject(in: folder)
+        let load = ProjectLoad.load(project.path)
+        let loaded = try XCTUnwrap(load.loaded)
+        let redactor = Redactor(secret: Array("a test key".utf8), program: loaded.plan.name, identifiers: loaded.ledgers.personalIdentifiers)
+        for detail in TraceDetail.allCases {
+            let result = Runner.run(loaded.plan, ledgers: loaded.ledgers, traceDetail: detail)
+            // Acme's decisions fill a few batches of 256 when streamed twelve times over.
+            XCTAssertGreaterThan(result.decisions.count * 12, 512, "\(detail)")
+            for redacting in [nil, redactor] {
+                let chained = try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: Int.max)
+                XCTAssertGreaterThan(chained.count, 10_000)
+                let what = "\(detail), redacted: \(redacting != nil)"
+                assertSame(chained, try generalLedger(result, load, detail: detail, redactor: redacting, rounds: 12), what + ", against the general chain")
+                assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 0), chained, what + ", every batch by the runner")
+                // Some batches either way: the runner renders while one batch waits.
+                assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 1), chained, what + ", shared")
+            }
+        }
+    }
+}
+
+/// Ledgers streamed and chained, for the tests of the decision stream (also `TraceRecyclingTests`).
+extension XCTestCase {
     /// The records of `decisions` streamed `rounds` times over (several batches, so that
     /// batches rendered either way follow each other), with the runner rendering ahead
     /// once `renderAheadAt` batches wait.
@@ -50,28 +76,5 @@ final class RenderSharingTests: XCTestCase {
         let lines = ledger.split(separator: 10, omittingEmptySubsequences: false), expectedLines = expected.split(separator: 10, omittingEmptySubsequences: false)
         let first = Array(zip(lines, expectedLines)).firstIndex { $0.0 != $0.1 } ?? min(lines.count, expectedLines.count)
         XCTFail("\(what): the ledgers differ from line \(first + 1) (\(lines.count) and \(expectedLines.count) lines)", file: file, line: line)
-    }
-
-    func testRecordsRenderedOnEitherCoreAreTheSameBytes() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-share-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let project = try Golden.acmeProject(in: folder)
-        let load = ProjectLoad.load(project.path)
-        let loaded = try XCTUnwrap(load.loaded)
-        let redactor = Redactor(secret: Array("a test key".utf8), program: loaded.plan.name, identifiers: loaded.ledgers.personalIdentifiers)
-        for detail in TraceDetail.allCases {
-            let result = Runner.run(loaded.plan, ledgers: loaded.ledgers, traceDetail: detail)
-            // Acme's decisions fill a few batches of 256 when streamed twelve times over.
-            XCTAssertGreaterThan(result.decisions.count * 12, 512, "\(detail)")
-            for redacting in [nil, redactor] {
-                let chained = try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: Int.max)
-                XCTAssertGreaterThan(chained.count, 10_000)
-                let what = "\(detail), redacted: \(redacting != nil)"
-                assertSame(chained, try generalLedger(result, load, detail: detail, redactor: redacting, rounds: 12), what + ", against the general chain")
-                assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 0), chained, what + ", every batch by the runner")
-                // Some batches either way: the runner renders while one batch waits.
-                assertSame(try ledger(result, load, detail: detail, redactor: redacting, rounds: 12, renderAheadAt: 1), chained, what + ", shared")
-            }
-        }
     }
 }

@@ -137,9 +137,10 @@ public struct Decision: Sendable {
                   storedTrace: .whole(TraceBox(trace)))
     }
 
-    private init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
-                 status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
-                 storedTrace: StoredTrace) {
+    /// A decision with its trace as stored (see `TraceRecycler`).
+    init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate,
+         status: DecisionStatus, ruleTotal: Int64, amount: Int64, payableOn: CivilDate?, reason: String?, lines: [RuleLine],
+         storedTrace: StoredTrace) {
         self.order = order
         self.referrer = referrer
         self.referrerIndex = referrerIndex
@@ -301,11 +302,10 @@ public struct DecisionTrace: Sendable {
     /// channel and the fraud checks that fired; everything else empty.
     @usableFromInline
     static func slim(channel: String, fraud: [FraudTrace]) -> DecisionTrace {
-        DecisionTrace(order: OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: channel,
-                                        customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0),
-                      touches: [], evidence: "", model: "", weights: [],
-                      credit: CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: ""),
-                      fraud: fraud, rules: [], adjustments: [], resolution: nil)
+        var order = noOrder
+        order.channel = channel
+        return DecisionTrace(order: order, touches: [], evidence: "", model: "", weights: [], credit: noCredit, fraud: fraud, rules: [],
+                             adjustments: [], resolution: nil)
     }
 }
 

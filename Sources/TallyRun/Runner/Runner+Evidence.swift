@@ -16,11 +16,11 @@ extension Runner {
     /// survey answers naming the order.
     /// `clickCustomer`: the slot of the order's customer (see `CustomerSlots`; nil when no
     /// click has its key).
-    /// The touches go into `touches` (emptied first); the trace entries are returned.
+    /// The touches go into `touches` (emptied first), the trace entries into `traces`
+    /// (empty, the room of an emptied trace's: see `TraceRecycler`).
     mutating func gatherTouches(_ order: UnsafePointer<Order>, _ view: OrderView, _ customer: CustomerFacts, clickCustomer: Int?,
-                                into touches: inout [Touch]) -> [TouchTrace] {
+                                into touches: inout [Touch], traces: inout [TouchTrace]) {
         touches.removeAll(keepingCapacity: true)
-        var traces: [TouchTrace] = []
         // `decisive` skips the touches that lose before attribution (the run trims the
         // rest once credit is known); `none` keeps no trace at all.
         let traced = traceDetail != .none, full = traceDetail == .full
@@ -111,7 +111,6 @@ extension Runner {
                                          code: answer.answer, excluded: nil))
             }
         }
-        return traces
     }
 
     /// Keeps in `touches` only those of the strongest evidence class present, in time

@@ -71,13 +71,26 @@ extension Runner {
             orderScratch = scratch
         }
 
+        // The first decision's trace box, emptied by the renderer (see `TraceRecycler`):
+        // the order's touches are gathered into the room of its array of touches.
+        // (Held as an optional and taken out when filled: a second reference held while
+        // the decision fills it would make the decision copy it before changing it.)
+        var firstBox: Decision.TraceBox? = recycler?.take() ?? Decision.TraceBox(.unfilled)
+        var traces: [TouchTrace] = []
+        swap(&traces, &firstBox!.value.touches)
+
         // Evidence, screening, priority: `kept` holds the touches that compete for credit.
-        var traces = gatherTouches(order, orderView, customer, clickCustomer: clickCustomer, into: &scratch.kept)
+        gatherTouches(order, orderView, customer, clickCustomer: clickCustomer, into: &scratch.kept, traces: &traces)
         prioritise(&scratch.kept, &traces)
         if let coupon = scratch.kept.indices.first(where: { scratch.kept[$0].evidence == .coupon }) { orderView.coupon = scratch.kept[coupon].code }
         recordOrderAggregates(order, orderView)
         guard !scratch.kept.isEmpty else {
             result.unattributed.append(order.pointee.id)
+            if let recycler, let box = firstBox.take() {
+                while traces.popLast() != nil {}
+                swap(&traces, &box.value.touches)
+                recycler.putBack(box)
+            }
             return
         }
 
@@ -179,12 +192,11 @@ extension Runner {
             let touchHolds = !scratch.kept.indices.contains(where: { !scratch.kept[$0].holds.isEmpty }) ? []
                 : scratch.kept.filter { $0.referrer == referrerIndex }.flatMap(\.holds)
             let (fraud, verdict) = screenOrder(&scope, touchHolds: touchHolds)
+            let box = firstBox.take() ?? recycler?.take() ?? Decision.TraceBox(.unfilled)
             var decision = Decision(
-                order: order.pointee.id, referrer: referrerID, referrerIndex: referrerIndex,
-                orderAt: order.pointee.at, orderDate: orderView.localDate, status: .pending, ruleTotal: 0, amount: 0, payableOn: nil,
-                reason: nil, lines: [],
-                trace: DecisionTrace(order: facts, touches: traces, evidence: evidence, model: modelText, weightFacts: weightTrace,
-                                     credit: creditTrace, fraud: fraud, rules: [], adjustments: [], resolution: nil))
+                order: order.pointee.id, referrer: referrerID, referrerIndex: referrerIndex, orderAt: order.pointee.at,
+                orderDate: orderView.localDate, filling: consume box, facts: facts, touches: traces, evidence: evidence, model: modelText,
+                weightFacts: weightTrace, credit: creditTrace, fraud: fraud)
             if case .reject(let reason) = verdict {
                 decision.status = .rejected
                 decision.reason = reason
@@ -194,12 +206,12 @@ extension Runner {
             // The id's parts taken out first: a closure reading `order` copied the whole
             // order for every decision.
             let orderID = order.pointee.id
-            let evaluation = evaluateRules(&scope, decision: { Decision.id(order: orderID, referrer: referrerID) })
-            decision.lines = evaluation.lines
-            decision.trace.rules = evaluation.traces
-            decision.ruleTotal = evaluation.lines.reduce(0) { $0 + $1.amount }
+            // The rules' traces go straight into the box's array (emptied, its room kept).
+            let lines = evaluateRules(&scope, decision: { Decision.id(order: orderID, referrer: referrerID) }, traces: &decision.trace.rules)
+            decision.lines = lines
+            decision.ruleTotal = lines.reduce(0) { $0 + $1.amount }
             decision.amount = decision.ruleTotal
-            if evaluation.lines.isEmpty { decision.status = .noRule }
+            if lines.isEmpty { decision.status = .noRule }
             if case .hold(let reason) = verdict {
                 decision.status = .held
                 decision.reason = reason

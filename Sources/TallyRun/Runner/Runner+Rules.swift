@@ -52,10 +52,11 @@ struct TierReading {
 
 extension Runner {
     /// Evaluates every rule for one decision: effective window, conditions, payments,
-    /// then `replaces`. Returns the paid lines and a trace entry for every rule.
-    /// `decision` makes the decision's id, read only by retroactive tiers.
-    mutating func evaluateRules(_ scope: inout Scope, decision: () -> String) -> (lines: [RuleLine], traces: [RuleTrace]) {
-        guard let referrer = scope.referrer, scope.order != nil, let credit = scope.credit else { return ([], []) }
+    /// then `replaces`. Returns the paid lines; a trace entry for every rule goes into
+    /// `traces` (empty: the decision's own, with the room of an emptied trace's, see
+    /// `TraceRecycler`). `decision` makes the decision's id, read only by retroactive tiers.
+    mutating func evaluateRules(_ scope: inout Scope, decision: () -> String, traces: inout [RuleTrace]) -> [RuleLine] {
+        guard let referrer = scope.referrer, scope.order != nil, let credit = scope.credit else { return [] }
         // The order's view and the plan's rules are read in place: binding them (`let
         // order = scope.order`, `for rule in plan.rules`) copied each for every decision,
         // retaining every string and array they hold.
@@ -63,7 +64,6 @@ extension Runner {
         let readings = plan.tiers.isEmpty ? [:]
             : advanceTiers(referrer: referrer, order: scope.order!, credit: credit, customer: scope.customer?.id ?? "")
         let kind = rulesFor(referrer: referrer)
-        var traces: [RuleTrace] = []
         traces.reserveCapacity(plan.rules.count)
         // `full` traces every rule; `decisive` only those that matched; `none` none.
         let full = traceDetail == .full, traced = traceDetail != .none
@@ -128,7 +128,7 @@ extension Runner {
             scratch.traceOf[index] = traces.count
             traces.append(trace)
         }
-        guard matchedCount > 0 else { return ([], traces) }
+        guard matchedCount > 0 else { return [] }
         // `replaces`: a matching rule drops the rules it names (not transitively).
         for index in plan.rules.indices where scratch.matched[index] {
             for target in plan.rules[index].replaces where scratch.matched[target] && scratch.replacedBy[target] < 0 {
@@ -154,7 +154,7 @@ extension Runner {
             let survivors = Set(plan.rules.indices.filter { scratch.matched[$0] && scratch.replacedBy[$0] < 0 })
             commitRetroactiveTiers(survivors: survivors, order: scope.order!)
         }
-        return (lines, traces)
+        return lines
     }
 
     /// The rules `referrer`'s kind can match, by rule index, and the kind as a trace shows

@@ -112,6 +112,8 @@ public struct Runner {
     }
     /// Receives each decision as soon as it is final, in processing order.
     var sink: (@Sendable (consuming Decision) -> Void)?
+    /// Trace boxes the sink's renderer emptied, filled again by later decisions.
+    var recycler: TraceRecycler?
     /// False keeps only what statements and the summary need of each trace, once the
     /// sink has it: a large run then never holds every trace in memory.
     var keepTraces = true
@@ -122,15 +124,17 @@ public struct Runner {
 
     /// Runs `plan` over `ledgers` as of `asOf` (default: the latest event in the ledgers).
     /// `closed` is what closed periods paid (the paid ledger); `sink` receives each
-    /// decision when it is final.
+    /// decision when it is final; `recycler`, the trace boxes of rendered decisions it
+    /// gives back (see `TraceRecycler`).
     public static func run(_ plan: Plan, ledgers: Ledgers, asOf: Timestamp? = nil, closed: ClosedBooks? = nil,
-                           sink: (@Sendable (consuming Decision) -> Void)? = nil, keepTraces: Bool = true,
+                           sink: (@Sendable (consuming Decision) -> Void)? = nil, recycler: TraceRecycler? = nil, keepTraces: Bool = true,
                            traceDetail: TraceDetail = .full) -> RunResult {
         let instant = asOf ?? ledgers.latestEvent ?? Timestamp(secondsSinceEpoch: 0)
         var runner = Runner(plan: plan, ledgers: ledgers, asOf: instant)
         runner.closed = closed
         runner.produced.reserveCapacity(closed?.paid.count ?? 0)
         runner.sink = sink
+        runner.recycler = recycler
         runner.keepTraces = keepTraces
         runner.traceDetail = traceDetail
         runner.run()

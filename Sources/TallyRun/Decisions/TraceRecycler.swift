@@ -1,0 +1,127 @@
+import TallyValues
+
+/// Trace boxes whose decisions were rendered, emptied with their arrays' room kept, handed
+/// back from the renderer to the runner to be filled by later decisions.
+///
+/// Why: a decision's trace is a box with arrays of touches and rules. Made afresh for
+/// every decision, each was three allocations on the runner's core, and letting go of them
+/// once rendered (on that core, which they were made on: freed on the renderer's core they
+/// went back to the runner's heap under its lock) was a ninth of the runner's samples on
+/// the reference kit's large data. The renderer now empties what it rendered, on its own
+/// core, and the runner fills the same boxes and arrays again.
+///
+/// Touched on the runner's thread only: the decision stream gives boxes back while the
+/// runner hands it decisions (see `DecisionLog.Stream`).
+public final class TraceRecycler: @unchecked Sendable {
+    private var boxes: [Decision.TraceBox] = []
+    /// Boxes given back and taken again, for tests.
+    public private(set) var reused = 0
+
+    /// At most this many boxes wait to be filled: as many as the decisions in flight
+    /// between the runner and the renderer, then some. (More are let go of.)
+    static let limit = 1 << 16
+
+    public init() {}
+
+    /// Takes the boxes emptied by the renderer (leaving `emptied` without them).
+    public func give(_ emptied: inout EmptiedTraces) {
+        let room = TraceRecycler.limit - boxes.count
+        if emptied.boxes.count <= room {
+            boxes.append(contentsOf: emptied.boxes)
+        } else if room > 0 {
+            boxes.append(contentsOf: emptied.boxes[..<room])
+        }
+        emptied.boxes.removeAll(keepingCapacity: true)
+    }
+
+    /// An emptied box to fill, nil when none waits.
+    func take() -> Decision.TraceBox? {
+        guard let box = boxes.popLast() else { return nil }
+        reused += 1
+        return box
+    }
+
+    /// Puts back a box taken and not filled after all (an order without touches).
+    func putBack(_ box: Decision.TraceBox) {
+        reused -= 1
+        boxes.append(box)
+    }
+
+    /// How many boxes wait to be filled.
+    public var waiting: Int { boxes.count }
+}
+
+/// Trace boxes emptied by the renderer, on their way back to the runner (see `TraceRecycler`).
+public struct EmptiedTraces: @unchecked Sendable {
+    var boxes: [Decision.TraceBox] = []
+
+    public init() {}
+
+    /// How many boxes are on their way.
+    public var count: Int { boxes.count }
+}
+
+extension Decision {
+    /// Puts back a trace taken out by `takeTrace` once it is rendered, emptied for reuse
+    /// (its arrays keep their room), and hands its box to `emptied`. The decision keeps
+    /// an empty trace. (Emptied right after it is rendered, the trace is still in the
+    /// cache: emptied a batch later, that was a tenth of the renderer's samples.)
+    public mutating func recycleTrace(_ trace: consuming DecisionTrace, into emptied: inout EmptiedTraces) {
+        guard case .whole(var box) = storedTrace else { return }
+        storedTrace = .slim(channel: "", fraud: [])
+        // Another holder of the box keeps it as it is.
+        guard isKnownUniquelyReferenced(&box) else { return }
+        var trace = trace
+        trace.empty()
+        swap(&box.value, &trace)
+        emptied.boxes.append(box)
+    }
+
+    /// A pending decision whose trace is filled into `box` (an emptied one, or new): its
+    /// arrays of rules and adjustments keep the room they had, and `touches` replaces its
+    /// touches (the runner gathers an order's touches into the room of its first box's).
+    init(order: String, referrer: String, referrerIndex: Int32, orderAt: Timestamp, orderDate: CivilDate, filling box: consuming TraceBox,
+         facts: OrderFacts, touches: [TouchTrace], evidence: String, model: String, weightFacts: WeightFacts, credit: CreditTrace,
+         fraud: [FraudTrace]) {
+        box.value.fill(order: facts, touches: touches, evidence: evidence, model: model, weightFacts: weightFacts, credit: credit, fraud: fraud)
+        self.init(order: order, referrer: referrer, referrerIndex: referrerIndex, orderAt: orderAt, orderDate: orderDate, status: .pending,
+                  ruleTotal: 0, amount: 0, payableOn: nil, reason: nil, lines: [], storedTrace: .whole(box))
+    }
+}
+
+extension DecisionTrace {
+    /// A trace with nothing in it, to be filled (see `fill`).
+    static var unfilled: DecisionTrace { .slim(channel: "", fraud: []) }
+
+    /// Empties every member, keeping the room of the arrays a decision fills again.
+    mutating func empty() {
+        // Taken off the end: `removeAll(keepingCapacity:)` goes through the general
+        // `replaceSubrange` (see `OrderScratch.empty`).
+        while touches.popLast() != nil {}
+        while adjustments.popLast() != nil {}
+        if !fraud.isEmpty { fraud = [] }
+        order = DecisionTrace.noOrder
+        evidence = ""
+        model = ""
+        weightFacts = .whole(referrer: "")
+        credit = DecisionTrace.noCredit
+        resolution = nil
+    }
+
+    /// Fills an emptied trace (or a new one) with a decision's facts before its rules.
+    mutating func fill(order: OrderFacts, touches: [TouchTrace], evidence: String, model: String, weightFacts: WeightFacts,
+                       credit: CreditTrace, fraud: [FraudTrace]) {
+        if !rules.isEmpty { rules.removeAll(keepingCapacity: true) }
+        self.order = order
+        self.touches = touches
+        self.evidence = evidence
+        self.model = model
+        self.weightFacts = weightFacts
+        self.credit = credit
+        self.fraud = fraud
+    }
+
+    static let noOrder = OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: "",
+                                    customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0)
+    static let noCredit = CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: "")
+}
