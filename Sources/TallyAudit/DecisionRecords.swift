@@ -62,8 +62,14 @@ public struct DecisionLog: Sendable {
         /// Where each head is in `json`, by rule index × outcomes + outcome.
         private var ranges: [Range<Int>] = []
         private static let outcomes = RuleTrace.Outcome.allCases
+        /// By rule index: the text of its first pay clause, in storage of the renderer's
+        /// own (see `clause`).
+        private var firstClauses: [String?] = []
 
         init(plan: Plan) {
+            // A fresh copy of each text: the plan's own is the one every trace the runner
+            // makes holds, retained and let go of on the runner's core.
+            firstClauses = plan.rules.map { rule in rule.payments.first.map { String(decoding: Array($0.text.utf8), as: UTF8.self) } }
             for rule in plan.rules {
                 for outcome in RuleHeads.outcomes {
                     var out = JSONWriter(capacity: 256)
@@ -82,6 +88,19 @@ public struct DecisionLog: Sendable {
             out.string("title", title)
             out.string("outcome", outcome.rawValue)
             out.string("at", place)
+        }
+
+        /// The text of the first pay clause of rule `index` (nil when the plan has no such
+        /// rule or clause). A trace the runner made for that rule (with its rule index)
+        /// holds this very text in its first payment's facts, from the plan: the renderer
+        /// writes it from its own copy instead of copying the facts out of the trace. (The
+        /// copy retained the plan's text, which the runner retains and lets go of for
+        /// every rule it pays: the two cores took its reference count from each other, a
+        /// third of the runner's time letting go of rule traces, on the reference kit's
+        /// large data.)
+        func clause(rule index: Int32) -> String? {
+            guard index >= 0, Int(index) < firstClauses.count else { return nil }
+            return firstClauses[Int(index)]
         }
 
         /// Writes the head of rule `index` with `outcome` into the object `out` is
@@ -415,6 +434,16 @@ public struct DecisionLog: Sendable {
         if !rules[index].saw.isEmpty { saw(rules[index].saw, into: &out) }
         if let by = rules[index].replacedBy { out.string("replaced_by", by) }
         if let amount = rules[index].amount { out.money("amount", amount, digits: digits) }
+        // A single rate clause, by far the most common, with its text as the plan has it:
+        // only the numbers are read out of the facts (see `RuleHeads.clause`).
+        if let clause = ruleHeads.clause(rule: rules[index].ruleIndex),
+           case .one(.rate(_, let points, let base, let amount, let digits)) = rules[index].paymentFacts {
+            out.beginArray("arithmetic")
+            out.ratePayment(nil, clause, points: points, base: base, amount: amount, digits: digits)
+            out.endArray()
+            out.endObject()
+            return
+        }
         switch rules[index].paymentFacts {
         case .none: break
         case .one(let payment):

@@ -216,20 +216,25 @@ extension JSONWriter {
                 return count + Self.write(amount, into: buffer, at: count)
             }
         case .rate(let payment, let points, let base, let amount, let digits):
-            let rate = points.normalized
-            let base = ExactDecimal(significand: base, scale: digits), amount = ExactDecimal(significand: amount, scale: digits)
-            let colon: StaticString = ": ", times: StaticString = "% × ", equals: StaticString = " = "
-            let length = Self.decimalCapacity(rate) + Self.decimalCapacity(base) + Self.decimalCapacity(amount)
-                + colon.utf8CodeUnitCount + times.utf8CodeUnitCount + equals.utf8CodeUnitCount
-            // (`×` is not ASCII, but it is valid UTF-8 that JSON needs no escape for.)
-            string(name, payment, thenASCII: length) { buffer in
-                var count = buffer.put(colon, at: 0)
-                count += Self.write(rate, into: buffer, at: count)
-                count = buffer.put(times, at: count)
-                count += Self.write(base, into: buffer, at: count)
-                count = buffer.put(equals, at: count)
-                return count + Self.write(amount, into: buffer, at: count)
-            }
+            ratePayment(name, payment, points: points, base: base, amount: amount, digits: digits)
+        }
+    }
+
+    /// A rate paid on a base: `PAYMENT: RATE% × BASE = AMOUNT` (see `PaymentArithmetic.rate`).
+    mutating func ratePayment(_ name: StaticString?, _ payment: String, points: ExactDecimal, base: Int64, amount: Int64, digits: Int) {
+        let rate = points.normalized
+        let base = ExactDecimal(significand: base, scale: digits), amount = ExactDecimal(significand: amount, scale: digits)
+        let colon: StaticString = ": ", times: StaticString = "% × ", equals: StaticString = " = "
+        let length = Self.decimalCapacity(rate) + Self.decimalCapacity(base) + Self.decimalCapacity(amount)
+            + colon.utf8CodeUnitCount + times.utf8CodeUnitCount + equals.utf8CodeUnitCount
+        // (`×` is not ASCII, but it is valid UTF-8 that JSON needs no escape for.)
+        string(name, payment, thenASCII: length) { buffer in
+            var count = buffer.put(colon, at: 0)
+            count += Self.write(rate, into: buffer, at: count)
+            count = buffer.put(times, at: count)
+            count += Self.write(base, into: buffer, at: count)
+            count = buffer.put(equals, at: count)
+            return count + Self.write(amount, into: buffer, at: count)
         }
     }
 
