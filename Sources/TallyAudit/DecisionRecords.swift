@@ -431,7 +431,14 @@ public struct DecisionLog: Sendable {
         }
         if let failed = rules[index].failed { out.string("failed", shown(failed)) }
         if let label = rules[index].label { out.string("because", label) }
-        if !rules[index].saw.isEmpty { saw(rules[index].saw, into: &out) }
+        switch rules[index].sawFacts {
+        case .none: break
+        case .one(let name, let value):
+            out.beginObject("saw")
+            out.string(key: name, shown(value))
+            out.endObject()
+        case .listed(let pairs): saw(pairs, into: &out)
+        }
         if let by = rules[index].replacedBy { out.string("replaced_by", by) }
         if let amount = rules[index].amount { out.money("amount", amount, digits: digits) }
         // A single rate clause, by far the most common, with its text as the plan has it:

@@ -165,4 +165,28 @@ final class DecisionStorageTests: XCTestCase {
         XCTAssertEqual(tally.byReferrer.mapValues { [$0.total, $0.flagged] }, ["R1": [2, 1], "R2": [2, 1], "R9": [1, 1]])
         XCTAssertEqual(tally.byChannel.mapValues { [$0.total, $0.flagged] }, ["shop": [3, 3], "amazon": [1, 0], "(none)": [1, 0]])
     }
+
+    /// A failed condition's values are kept inline when there is one: read as pairs, set
+    /// as pairs or added one by one, they are the same pairs in the same order.
+    func testTheValuesAConditionSawAreThePairsWhateverTheirStorage() {
+        func names(_ facts: SawFacts) -> [String] { facts.pairs.map { $0.0 + "=" + $0.1 } }
+        XCTAssertEqual(names(SawFacts([])), [])
+        XCTAssertEqual(names(SawFacts([("a", "1")])), ["a=1"])
+        guard case .one = SawFacts([("a", "1")]) else { return XCTFail("one pair is kept inline") }
+        XCTAssertEqual(names(SawFacts([("a", "1"), ("b", "2")])), ["a=1", "b=2"])
+        var grown = SawFacts.none
+        for (name, value) in [("x", "1"), ("y", "2"), ("z", "3")] {
+            XCTAssertFalse(grown.contains(name))
+            grown.append(name, value)
+            XCTAssertTrue(grown.contains(name))
+        }
+        XCTAssertEqual(names(grown), ["x=1", "y=2", "z=3"])
+        var trace = RuleTrace(names: RuleNames(rule: "r", title: "R", location: "p.tally:1"), outcome: .notMatched, saw: [("a", "1")],
+                              paymentFacts: .none)
+        XCTAssertEqual(trace.saw.map(\.0), ["a"])
+        trace.saw = [("a", "1"), ("b", "2")]
+        XCTAssertEqual(names(trace.sawFacts), ["a=1", "b=2"])
+        trace.saw = []
+        guard case .none = trace.sawFacts else { return XCTFail("no pairs, no storage") }
+    }
 }

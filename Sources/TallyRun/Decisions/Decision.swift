@@ -494,7 +494,13 @@ public struct RuleTrace: Sendable {
     /// The condition that failed (not matched), with its label and the values it saw.
     public var failed: String?
     public var label: String?
-    public var saw: [(String, String)]
+    /// The values the failed condition read, by expression.
+    public var saw: [(String, String)] {
+        get { sawFacts.pairs }
+        set { sawFacts = SawFacts(newValue) }
+    }
+    /// The same, kept without an array for the usual single value (see `SawFacts`).
+    public var sawFacts: SawFacts
     /// The rule that replaced this one.
     public var replacedBy: String?
     public var amount: Int64?
@@ -516,6 +522,64 @@ public struct RuleTrace: Sendable {
     }
     /// The same, kept without an array for the usual single pay clause (see `PaymentFacts`).
     public var paymentFacts: PaymentFacts
+}
+
+extension RuleTrace {
+    /// A rule's trace with the values its failed condition saw as pairs.
+    public init(names: RuleNames, ruleIndex: Int32 = -1, outcome: Outcome, failed: String? = nil, label: String? = nil, saw: [(String, String)],
+                replacedBy: String? = nil, amount: Int64? = nil, paymentFacts: PaymentFacts) {
+        self.init(names: names, ruleIndex: ruleIndex, outcome: outcome, failed: failed, label: label, sawFacts: SawFacts(saw),
+                  replacedBy: replacedBy, amount: amount, paymentFacts: paymentFacts)
+    }
+}
+
+/// The values a rule's failed condition read, in its trace. A condition that reads one
+/// field (nearly every one that fails: `when customer.is_new`) holds its pair inline: an
+/// array of one was an allocation for most decisions of the reference kit's data, made
+/// on the runner's core.
+public enum SawFacts: Sendable {
+    case none
+    case one(String, String)
+    case listed([(String, String)])
+
+    /// The facts of `pairs`: inline when there is one.
+    public init(_ pairs: [(String, String)]) {
+        switch pairs.count {
+        case 0: self = .none
+        case 1: self = .one(pairs[0].0, pairs[0].1)
+        default: self = .listed(pairs)
+        }
+    }
+
+    /// Every pair, in the order seen.
+    public var pairs: [(String, String)] {
+        switch self {
+        case .none: return []
+        case .one(let name, let value): return [(name, value)]
+        case .listed(let pairs): return pairs
+        }
+    }
+
+    /// Whether a value was seen for `name`.
+    func contains(_ name: String) -> Bool {
+        switch self {
+        case .none: return false
+        case .one(let seen, _): return seen == name
+        case .listed(let pairs): return pairs.contains { $0.0 == name }
+        }
+    }
+
+    /// Adds the next pair.
+    mutating func append(_ name: String, _ value: String) {
+        switch self {
+        case .none: self = .one(name, value)
+        case .one(let first, let firstValue): self = .listed([(first, firstValue), (name, value)])
+        case .listed(var pairs):
+            self = .none
+            pairs.append((name, value))
+            self = .listed(pairs)
+        }
+    }
 }
 
 /// The arithmetic of a rule's pay clauses in its trace. A rule with one pay clause (nearly

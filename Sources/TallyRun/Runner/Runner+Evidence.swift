@@ -204,23 +204,28 @@ enum AssignmentText {
 /// what it held.
 enum TraceValues {
     static func saw(_ code: Code, _ scope: Scope, interpreter: Interpreter) -> [(String, String)] {
-        var out: [(String, String)] = []
+        facts(code, scope, interpreter: interpreter).pairs
+    }
+
+    /// The same as facts, without an array for a single value (see `SawFacts`).
+    static func facts(_ code: Code, _ scope: Scope, interpreter: Interpreter) -> SawFacts {
+        var out = SawFacts.none
         func visit(_ code: Code) {
             switch code {
             case .field(let slot):
                 let name = PlanPrinter.slotName(slot, interpreter.plan)
-                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+                if !out.contains(name) { out.append(name, interpreter.evaluate(code, scope).description) }
             case .isNewWithin(let window):
                 let name = "customer.is_new(within: \(Value.duration(window)))"
-                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+                if !out.contains(name) { out.append(name, interpreter.evaluate(code, scope).description) }
             case .aggregate(let index, let key):
                 let name = interpreter.plan.aggregates[index].text
-                if !out.contains(where: { $0.0 == name }) { out.append((name, interpreter.evaluate(code, scope).description)) }
+                if !out.contains(name) { out.append(name, interpreter.evaluate(code, scope).description) }
                 visit(key)
             case .lookup(let index, let keys):
                 keys.forEach(visit)
                 let name = interpreter.plan.tables[index].name + "[…]"
-                out.append((name, interpreter.evaluate(code, scope).description))
+                out.append(name, interpreter.evaluate(code, scope).description)
             case .constant: break
             case .not(let inner), .negate(let inner), .labelled(let inner, _): visit(inner)
             case .and(let items), .or(let items), .list(let items), .call(_, let items): items.forEach(visit)

@@ -77,38 +77,32 @@ extension Runner {
         defer { ruleScratch = scratch }
         var matchedCount = 0
         let rules = plan.rules
+        // Each trace is made where it is appended, as a temporary the array takes over: a
+        // local trace appended was copied and then let go of (retaining and releasing
+        // what it holds), a seventh of evaluating the rules on the reference kit's data.
+        func trace(_ index: Int, _ outcome: RuleTrace.Outcome, failed: String? = nil, label: String? = nil, saw: SawFacts = .none,
+                   amount: Int64? = nil, payment: PaymentFacts = .none) -> RuleTrace {
+            RuleTrace(names: ruleNames[index], ruleIndex: Int32(index), outcome: outcome, failed: failed, label: label, sawFacts: saw,
+                      replacedBy: nil, amount: amount, paymentFacts: payment)
+        }
         for index in rules.indices {
-            var trace = RuleTrace(names: ruleNames[index], ruleIndex: Int32(index), outcome: .paid, failed: nil, label: nil, saw: [],
-                                  replacedBy: nil, amount: nil, paymentFacts: .none)
             if !kind.candidates[index] {
                 guard full else { continue }
-                trace.outcome = .notMatched
-                trace.failed = kindConditionTexts[index]
-                trace.saw = [("referrer.kind", kind.text)]
-                traces.append(trace)
+                traces.append(trace(index, .notMatched, failed: kindConditionTexts[index], saw: .one("referrer.kind", kind.text)))
                 continue
             }
             if (rules[index].effectiveFrom.map { at < $0 } ?? false) || (rules[index].effectiveUntil.map { at >= $0 } ?? false) {
                 guard full else { continue }
-                trace.outcome = .notEffective
-                trace.failed = "effective \(rules[index].effectiveText ?? "")"
-                trace.saw = [("order.at", Value.timestampText(at))]
-                traces.append(trace)
+                traces.append(trace(index, .notEffective, failed: "effective \(rules[index].effectiveText ?? "")",
+                                    saw: .one("order.at", Value.timestampText(at))))
                 continue
             }
-            var failed = false
             let conditions = rules[index].conditions
-            for place in conditions.indices where !interpreter.evaluate(conditions[place].code, scope).isTrueValue {
-                failed = true
-                guard full else { break }
-                trace.outcome = .notMatched
-                trace.failed = conditions[place].text
-                trace.label = conditions[place].label
-                trace.saw = TraceValues.saw(conditions[place].code, scope, interpreter: interpreter)
-                break
-            }
-            if failed {
-                if full { traces.append(trace) }
+            if let place = conditions.indices.first(where: { !interpreter.evaluate(conditions[$0].code, scope).isTrueValue }) {
+                if full {
+                    traces.append(trace(index, .notMatched, failed: conditions[place].text, label: conditions[place].label,
+                                        saw: TraceValues.facts(conditions[place].code, scope, interpreter: interpreter)))
+                }
                 continue
             }
             var total: Int64 = 0
@@ -123,10 +117,8 @@ extension Runner {
             scratch.amount[index] = total
             matchedCount += 1
             guard traced else { continue }
-            trace.amount = total
-            trace.paymentFacts = arithmetic
             scratch.traceOf[index] = traces.count
-            traces.append(trace)
+            traces.append(trace(index, .paid, amount: total, payment: arithmetic))
         }
         guard matchedCount > 0 else { return [] }
         // `replaces`: a matching rule drops the rules it names (not transitively).
