@@ -138,12 +138,11 @@ public struct ProjectRun {
                                 recycler: recycler, keepTraces: keepTraces, traceDetail: trace)
         run.result = result
         clock.lap("run")
+        let adjustments = result.adjustments
         var outputs = RunOutputs(plan: plan, ledgers: loaded.ledgers, result: result, header: header, finishing: {
-            clock.lap("statements, rejects and summary")
-            let log = stream.finish(adjustments: result.adjustments)
-            clock.lap("the rest of the decision records")
-            return log
+            stream.finish(adjustments: adjustments)
         }, redactor: redactor)
+        clock.lap("statements, rejects, summary and the rest of the decision records")
         if partial != nil { outputs.decisionsFile = RunOutputs.partialDecisions(in: folder) }
         outputs.keepsPrevious = redactor == nil
         run.outputs = outputs
