@@ -37,10 +37,26 @@ extension Digest {
 
     /// The root of a file's SHA-256 tree and how many leaves it has (an empty file has
     /// one, empty); nil when the file cannot be read.
-    static func tree(_ path: String) -> (root: [UInt8], leaves: Int)? {
+    /// A file larger than two leaves is read where it lies, mapped (see `MappedFile`),
+    /// unless `mapping` is false.
+    static func tree(_ path: String, mapping: Bool = true) -> (root: [UInt8], leaves: Int)? {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        if mapping, let file = MappedFile(descriptor: descriptor), file.bytes.count > 2 * treeLeaf {
+            defer { file.release() }
+            var leaves: [UInt8] = []
+            leaves.reserveCapacity((file.bytes.count / treeLeaf + 1) * 32)
+            // The same leaves, two at a time, as read below.
+            var offset = 0
+            while offset < file.bytes.count {
+                let count = min(2 * treeLeaf, file.bytes.count - offset)
+                hashLeaves(UnsafeRawBufferPointer(rebasing: file.bytes[offset..<offset + count]),
+                           lengths: count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf], into: &leaves)
+                offset += count
+            }
+            return (root(of: leaves), leaves.count / 32)
+        }
         // Two leaves at a time, one buffer for the whole file.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * treeLeaf, alignment: 64)
         defer { buffer.deallocate() }

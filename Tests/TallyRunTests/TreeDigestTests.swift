@@ -72,6 +72,20 @@ final class TreeDigestTests: XCTestCase {
         }
     }
 
+    /// A file larger than two leaves is hashed where it lies, mapped: the same tree as
+    /// read into a buffer.
+    func testAMappedFileHasTheTreeOfItsBytesRead() throws {
+        let leaf = Digest.treeLeaf
+        let all = bytes(6 * leaf + 3, seed: 11)
+        for count in [2 * leaf + 1, 3 * leaf, 4 * leaf, 6 * leaf + 3] {
+            let path = try file(Array(all[..<count]))
+            let mapped = try XCTUnwrap(Digest.tree(path)), read = try XCTUnwrap(Digest.tree(path, mapping: false))
+            XCTAssertEqual(mapped.root, read.root, "\(count) bytes")
+            XCTAssertEqual(mapped.leaves, read.leaves, "\(count) bytes")
+            XCTAssertEqual(Digest.hex(mapped.root), expectedTree(Array(all[..<count])), "\(count) bytes")
+        }
+    }
+
     func testAFixedTreeAsScriptsInputDigestsComputesIt() throws {
         // Byte i is (7i + i / 1000) mod 256, 3 MiB and 5 bytes: four leaves, the last of
         // 5 bytes, so the second level has two pairs. The digests were computed by
