@@ -43,19 +43,8 @@ extension Digest {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        if mapping, let file = MappedFile(descriptor: descriptor), file.bytes.count > 2 * treeLeaf {
-            defer { file.release() }
-            var leaves: [UInt8] = []
-            leaves.reserveCapacity((file.bytes.count / treeLeaf + 1) * 32)
-            // The same leaves, two at a time, as read below.
-            var offset = 0
-            while offset < file.bytes.count {
-                let count = min(2 * treeLeaf, file.bytes.count - offset)
-                hashLeaves(UnsafeRawBufferPointer(rebasing: file.bytes[offset..<offset + count]),
-                           lengths: count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf], into: &leaves)
-                offset += count
-            }
-            return (root(of: leaves), leaves.count / 32)
+        if mapping, let size = MappedFile.size(of: descriptor), size > 2 * treeLeaf, let tree = mappedTree(descriptor, size: size) {
+            return tree
         }
         // Two leaves at a time, one buffer for the whole file.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * treeLeaf, alignment: 64)
@@ -67,6 +56,28 @@ extension Digest {
             let lengths = count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf]
             hashLeaves(UnsafeRawBufferPointer(buffer), lengths: lengths, into: &leaves)
             if count < buffer.count { break }
+        }
+        return (root(of: leaves), leaves.count / 32)
+    }
+
+    /// The tree of the `size` bytes of the file open at `descriptor`, read where they lie
+    /// a window at a time (see `MappedFile`); nil when the system refuses to map it.
+    private static func mappedTree(_ descriptor: Int32, size: Int) -> (root: [UInt8], leaves: Int)? {
+        var leaves: [UInt8] = []
+        leaves.reserveCapacity((size / treeLeaf + 1) * 32)
+        var start = 0
+        while start < size {
+            guard let window = MappedFile(descriptor: descriptor, offset: start, count: min(MappedFile.window, size - start)) else { return nil }
+            defer { window.release() }
+            // The same leaves, two at a time, as read into a buffer.
+            var offset = 0
+            while offset < window.bytes.count {
+                let count = min(2 * treeLeaf, window.bytes.count - offset)
+                hashLeaves(UnsafeRawBufferPointer(rebasing: window.bytes[offset..<offset + count]),
+                           lengths: count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf], into: &leaves)
+                offset += count
+            }
+            start += window.bytes.count
         }
         return (root(of: leaves), leaves.count / 32)
     }

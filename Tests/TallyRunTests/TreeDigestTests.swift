@@ -72,12 +72,12 @@ final class TreeDigestTests: XCTestCase {
         }
     }
 
-    /// A file larger than two leaves is hashed where it lies, mapped: the same tree as
-    /// read into a buffer.
+    /// A file larger than two leaves is hashed where it lies, mapped a window at a time:
+    /// the same tree as read into a buffer.
     func testAMappedFileHasTheTreeOfItsBytesRead() throws {
-        let leaf = Digest.treeLeaf
-        let all = bytes(6 * leaf + 3, seed: 11)
-        for count in [2 * leaf + 1, 3 * leaf, 4 * leaf, 6 * leaf + 3] {
+        let leaf = Digest.treeLeaf, window = MappedFile.window
+        let all = bytes(window + 3 * leaf + 7, seed: 11)
+        for count in [2 * leaf + 1, 3 * leaf, 4 * leaf, 6 * leaf + 3, window, window + leaf, window + 3 * leaf + 7] {
             let path = try file(Array(all[..<count]))
             let mapped = try XCTUnwrap(Digest.tree(path)), read = try XCTUnwrap(Digest.tree(path, mapping: false))
             XCTAssertEqual(mapped.root, read.root, "\(count) bytes")
