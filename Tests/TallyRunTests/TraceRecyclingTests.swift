@@ -71,7 +71,8 @@ final class TraceRecyclingTests: XCTestCase {
         XCTAssertEqual(recycler.waiting, 1)
         let box = recycler.take()!
         XCTAssertTrue(box.value.touches.isEmpty)
-        XCTAssertEqual(box.value.order.id, "")
+        XCTAssertTrue(box.value.adjustments.isEmpty)
+        XCTAssertNil(box.value.resolution)
         let other = TouchTrace(evidence: "coupon", id: "SAVE", referrer: "R2", at: facts.at, code: "SAVE", excluded: nil)
         var refilled = Decision(order: "B", referrer: "R2", referrerIndex: 1, orderAt: facts.at, orderDate: facts.localDate, filling: box,
                                 facts: facts, touches: [other], evidence: "coupon", model: "last touch", weightFacts: .whole(referrer: "R2"),
@@ -80,6 +81,8 @@ final class TraceRecyclingTests: XCTestCase {
                                               paymentFacts: .none))
         XCTAssertEqual(refilled.trace.touches, [other])
         XCTAssertEqual(refilled.trace.rules.count, 1)
+        XCTAssertEqual(refilled.trace.evidence, "coupon")
+        guard case .whole(referrer: "R2") = refilled.trace.weightFacts else { return XCTFail("the weights are the new decision's") }
         XCTAssertEqual(kept.trace.touches, [touch])
         XCTAssertEqual(recycler.reused, 1)
     }

@@ -298,6 +298,11 @@ public struct DecisionTrace: Sendable {
         self.resolution = resolution
     }
 
+    /// The order and credit of a trace with nothing in it (see `slim`).
+    static let noOrder = OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: "",
+                                    customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0)
+    static let noCredit = CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: "")
+
     /// What is kept of a rendered decision's trace (`Decision.slimmed`): the order's
     /// channel and the fraud checks that fired; everything else empty.
     @usableFromInline

@@ -128,18 +128,14 @@ extension DecisionTrace {
     /// A trace with nothing in it, to be filled (see `fill`).
     static var unfilled: DecisionTrace { .slim(channel: "", fraud: []) }
 
-    /// Empties every member, keeping the room of the arrays a decision fills again.
+    /// Empties the arrays a decision fills again, keeping their room, and the review
+    /// resolution. The other members stay until `fill` replaces them, on the runner's
+    /// core, which made them: let go of here, each was a release on the renderer's core
+    /// (most of emptying a trace), of references the runner's core retained.
     mutating func empty() {
-        // Taken off the end: `removeAll(keepingCapacity:)` goes through the general
-        // `replaceSubrange` (see `OrderScratch.empty`).
-        while touches.popLast() != nil {}
-        while adjustments.popLast() != nil {}
-        if !fraud.isEmpty { fraud = [] }
-        order = DecisionTrace.noOrder
-        evidence = ""
-        model = ""
-        weightFacts = .whole(referrer: "")
-        credit = DecisionTrace.noCredit
+        // Touches in one go: taken off the end one by one, each was checked for sharing.
+        if !touches.isEmpty { touches.removeAll(keepingCapacity: true) }
+        if !adjustments.isEmpty { adjustments.removeAll(keepingCapacity: true) }
         resolution = nil
     }
 
@@ -155,8 +151,4 @@ extension DecisionTrace {
         self.credit = credit
         self.fraud = fraud
     }
-
-    static let noOrder = OrderFacts(id: "", at: Timestamp(secondsSinceEpoch: 0), localDate: CivilDate(daysSinceEpoch: 0), channel: "",
-                                    customer: "", isNewCustomer: false, currency: "", net: 0, netMinorUnits: 0, rate: nil, convertedNet: 0)
-    static let noCredit = CreditTrace(weight: "", share: "", net: 0, gross: 0, shipping: 0, arithmetic: "")
 }
