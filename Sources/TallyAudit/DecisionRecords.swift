@@ -670,6 +670,12 @@ public struct DecisionLog: Sendable {
             decisions.withUnsafeMutableBufferPointer { decisions in
                 guard let base = decisions.baseAddress else { return }
                 for index in decisions.indices {
+                    // The traces ahead asked for, to be written (moved out and back): the
+                    // runner made them on the other core, and each decision's first read
+                    // of its box waited for it to come over. The box two decisions ahead;
+                    // the arrays of the next, whose box was asked for before.
+                    if index + 2 < decisions.count { Decision.prefetchTrace(base + index + 2) }
+                    if index + 1 < decisions.count { Decision.prefetchTraceArrays(base + index + 1) }
                     var decision = (base + index).move()
                     let trace = decision.takeTrace()
                     log.write(decision, trace: trace, into: &bodies.writer)
