@@ -553,8 +553,10 @@ public struct DecisionLog: Sendable {
         /// The box the renderer renders a batch into when the runner did not (touched on
         /// `queue` only).
         private let ownBodies = RenderedBodies()
-        /// The log as made, for rendering records on the runner's thread (it reads the
+        /// A log of its own, for rendering records on the runner's thread (it reads the
         /// plan, the redactor, the trace detail and the rule heads, and never chains).
+        /// Made apart from `log`, not copied from it: its rule heads' texts are then its
+        /// own, retained by one core only (see `RuleHeads.clause`).
         private let renderingLog: DecisionLog
         /// See `StreamLimits.renderAheadAt`.
         private let renderAheadAt: Int
@@ -579,7 +581,7 @@ public struct DecisionLog: Sendable {
             self.renderAheadAt = renderAheadAt
             self.recycler = recycler
             log = DecisionLog(plan: plan, header: header, redactor: redactor)
-            renderingLog = log
+            renderingLog = DecisionLog(plan: plan, header: header, redactor: redactor)
             if let file {
                 log.file = file
                 log.flush()

@@ -49,10 +49,10 @@ public final class TraceRecycler: @unchecked Sendable {
         boxes.withUnsafeBufferPointer { waiting in
             // The references read as raw words: read as values they were retained, a
             // write to each box's header.
-            let words = UnsafeRawPointer(waiting.baseAddress!)
+            let words = UnsafeRawPointer(waiting.baseAddress!), word = MemoryLayout<Decision.TraceBox>.stride
             let count = waiting.count
-            if count >= 1 { TraceRecycler.prefetchArrays(ofBox: words.load(fromByteOffset: (count - 1) * 8, as: UnsafeRawPointer.self)) }
-            if count >= 2 { TraceRecycler.prefetchBox(words.load(fromByteOffset: (count - 2) * 8, as: UnsafeRawPointer.self)) }
+            if count >= 1 { TraceRecycler.prefetchArrays(ofBox: words.load(fromByteOffset: (count - 1) * word, as: UnsafeRawPointer.self)) }
+            if count >= 2 { TraceRecycler.prefetchBox(words.load(fromByteOffset: (count - 2) * word, as: UnsafeRawPointer.self)) }
         }
         return box
     }

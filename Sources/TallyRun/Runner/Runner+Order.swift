@@ -71,13 +71,13 @@ extension Runner {
             orderScratch = scratch
         }
 
-        // The first decision's trace box, emptied by the renderer (see `TraceRecycler`):
-        // the order's touches are gathered into the room of its array of touches.
-        // (Held as an optional and taken out when filled: a second reference held while
-        // the decision fills it would make the decision copy it before changing it.)
-        var firstBox: Decision.TraceBox? = recycler?.take() ?? Decision.TraceBox(.unfilled)
+        // The first decision's trace box, when one emptied by the renderer waits (see
+        // `TraceRecycler`): the order's touches are gathered into the room of its array
+        // of touches. (Held as an optional and taken out when filled: a second reference
+        // held while the decision fills it would make the decision copy it first.)
+        var firstBox = recycler?.take()
         var traces: [TouchTrace] = []
-        swap(&traces, &firstBox!.value.touches)
+        if let box = firstBox { swap(&traces, &box.value.touches) }
 
         // Evidence, screening, priority: `kept` holds the touches that compete for credit.
         gatherTouches(order, orderView, customer, clickCustomer: clickCustomer, into: &scratch.kept, traces: &traces)
