@@ -47,6 +47,25 @@ final class ValueTextTests: XCTestCase {
         XCTAssertEqual(Value.durationText(0), "0 seconds")
     }
 
+    /// A timestamp's date is copied from the table of days where it has the day and
+    /// worked out beyond it: the same text either way, for every day of the table.
+    func testTimestampsWrittenWithTheTableOfDaysAreTheirDates() {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        for day in 0..<47_482 {
+            let written = buffer.withUnsafeMutableBufferPointer { DayTexts.write(day: day, into: $0) }
+            XCTAssertTrue(written, "day \(day)")
+            XCTAssertEqual(String(decoding: buffer[..<10], as: UTF8.self), CivilDate(daysSinceEpoch: day).description, "day \(day)")
+        }
+        XCTAssertFalse(buffer.withUnsafeMutableBufferPointer { DayTexts.write(day: -1, into: $0) })
+        XCTAssertFalse(buffer.withUnsafeMutableBufferPointer { DayTexts.write(day: 47_482, into: $0) })
+        for day in Array(stride(from: -1_000, through: 49_000, by: 97)) + [-1, 0, 47_481, 47_482] {
+            let instant = Timestamp(secondsSinceEpoch: Int64(day) * 86_400 + 3_723)
+            let count = buffer.withUnsafeMutableBufferPointer { Value.timestampBytes(instant, into: $0) }
+            XCTAssertEqual(String(decoding: buffer[..<count], as: UTF8.self), CivilDate(daysSinceEpoch: day).description + "T01:02:03Z", "day \(day)")
+            XCTAssertEqual(String(decoding: buffer[..<count], as: UTF8.self), Value.timestampText(instant), "day \(day)")
+        }
+    }
+
     /// Instants read with the last day remembered are those read afresh, for every
     /// shape: a run of rows on one date, dates before 1970, a leap day, times out of
     /// range, other shapes of twenty bytes, offsets, fractions and garbage, in a row

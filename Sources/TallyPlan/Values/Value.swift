@@ -105,8 +105,11 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
         let seconds = instant.secondsSinceEpoch
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = Int(seconds - days * 86_400)
-        let date = CivilDate(daysSinceEpoch: Int(days))
-        guard buffer.count >= 20, date.write(into: buffer) == 10 else { return 0 }
+        guard buffer.count >= 20 else { return 0 }
+        // The date from the table of days (see `DayTexts`), else worked out.
+        if !DayTexts.write(day: Int(days), into: buffer) {
+            guard CivilDate(daysSinceEpoch: Int(days)).write(into: buffer) == 10 else { return 0 }
+        }
         buffer[10] = 84
         CivilDate.digits(rest / 3600, 2, into: buffer, at: 11)
         buffer[13] = 58
