@@ -679,14 +679,15 @@ public struct DecisionLog: Sendable {
                     if index + 2 < decisions.count { Decision.prefetchTrace(base + index + 2) }
                     if index + 1 < decisions.count { Decision.prefetchTraceArrays(base + index + 1) }
                     var decision = (base + index).move()
-                    let trace = decision.takeTrace()
-                    log.write(decision, trace: trace, into: &bodies.writer)
-                    bodies.endBody()
-                    if emptied != nil {
-                        decision.recycleTrace(trace, into: &emptied!)
-                    } else {
+                    let recycled = emptied != nil && decision.renderThenRecycle(into: &emptied!) { decision, trace in
+                        log.write(decision, trace: trace, into: &bodies.writer)
+                    }
+                    if !recycled {
+                        let trace = decision.takeTrace()
+                        log.write(decision, trace: trace, into: &bodies.writer)
                         decision.restoreTrace(trace)
                     }
+                    bodies.endBody()
                     (base + index).initialize(to: decision)
                 }
             }

@@ -54,12 +54,26 @@ final class TraceRecyclingTests: XCTestCase {
                                   fraud: [], rules: [], adjustments: [], resolution: nil)
         let kept = Decision(order: "A", referrer: "R1", referrerIndex: 0, orderAt: facts.at, orderDate: facts.localDate, status: .payable,
                             ruleTotal: 100, amount: 100, payableOn: nil, reason: nil, lines: [], trace: trace)
-        // Handed over as a copy (a run that keeps its traces): taking the trace out copies
-        // the shared box, and only that copy is emptied and handed back.
+        // Handed over as a copy (a run that keeps its traces), its box is shared: it is not
+        // rendered this way, and nothing changes.
         var handed = kept
-        let taken = handed.takeTrace()
         var emptied = EmptiedTraces()
-        handed.recycleTrace(taken, into: &emptied)
+        var rendered = 0
+        XCTAssertFalse(handed.renderThenRecycle(into: &emptied) { _, _ in rendered += 1 })
+        XCTAssertEqual(rendered, 0)
+        XCTAssertEqual(emptied.count, 0)
+        XCTAssertEqual(handed.trace.touches, [touch])
+        // Taking the trace out (as the renderer then does) copies the shared box: that copy
+        // alone is rendered, emptied and handed back.
+        let taken = handed.takeTrace()
+        handed.restoreTrace(taken)
+        XCTAssertTrue(handed.renderThenRecycle(into: &emptied) { decision, trace in
+            XCTAssertEqual(decision.order, "A")
+            XCTAssertEqual(trace.touches, [touch])
+            XCTAssertEqual(trace.order.id, "A")
+            rendered += 1
+        })
+        XCTAssertEqual(rendered, 1)
         XCTAssertEqual(emptied.count, 1)
         XCTAssertEqual(kept.trace.touches, [touch])
         XCTAssertEqual(kept.trace.order.id, "A")
