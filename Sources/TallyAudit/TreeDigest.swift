@@ -53,8 +53,7 @@ extension Digest {
         while true {
             guard let count = FileBytes.read(descriptor, into: buffer.baseAddress!, count: buffer.count) else { return nil }
             if count == 0, !leaves.isEmpty { break }
-            let lengths = count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf]
-            hashLeaves(UnsafeRawBufferPointer(buffer), lengths: lengths, into: &leaves)
+            hashLeafPair(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: &leaves)
             if count < buffer.count { break }
         }
         return (root(of: leaves), leaves.count / 32)
@@ -73,13 +72,19 @@ extension Digest {
             var offset = 0
             while offset < window.bytes.count {
                 let count = min(2 * treeLeaf, window.bytes.count - offset)
-                hashLeaves(UnsafeRawBufferPointer(rebasing: window.bytes[offset..<offset + count]),
-                           lengths: count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf], into: &leaves)
+                hashLeafPair(UnsafeRawBufferPointer(rebasing: window.bytes[offset..<offset + count]), into: &leaves)
                 offset += count
             }
             start += window.bytes.count
         }
         return (root(of: leaves), leaves.count / 32)
+    }
+
+    /// Hashes the one or two leaves `bytes` holds (at most two leaves' worth, a whole
+    /// leaf first), appending their digests to `digests`.
+    private static func hashLeafPair(_ bytes: UnsafeRawBufferPointer, into digests: inout [UInt8]) {
+        let count = bytes.count
+        hashLeaves(bytes, lengths: count <= treeLeaf ? [count] : [treeLeaf, count - treeLeaf], into: &digests)
     }
 
     /// Hashes the leaves lying back to back at the start of `bytes`, each `lengths[i]`

@@ -87,7 +87,7 @@ extension Runner {
         guard !scratch.kept.isEmpty else {
             result.unattributed.append(order.pointee.id)
             if let recycler, let box = firstBox.take() {
-                while traces.popLast() != nil {}
+                traces.removeAll(keepingCapacity: true)
                 swap(&traces, &box.value.touches)
                 recycler.putBack(box)
             }
